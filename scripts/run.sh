@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# One entry point for a fresh clone: install everything, then run the demo or the whole test suite.
+#
+#   bash scripts/run.sh demo    # install, then mine the bundled demo journey
+#   bash scripts/run.sh test    # install, then lint, type-check, run every test and build the docs
+#
+# It installs into .venv (reused while pyproject.toml is unchanged), and the system tools the
+# project needs when they are missing: Graphviz `dot` through apt-get when run as root, otherwise a
+# clear message saying how. Set PYTHON to choose the interpreter (default: python3, >= 3.10).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+mode="${1:-}"
+case "$mode" in
+  demo|test) ;;
+  *) echo "usage: bash scripts/run.sh demo|test" >&2; exit 64 ;;
+esac
+
+say() { printf 'run.sh: %s\n' "$*" >&2; }
+
+python="${PYTHON:-python3}"
+if ! command -v "$python" >/dev/null 2>&1; then
+  say "no $python found: install Python 3.10 or newer (e.g. apt-get install python3 python3-venv)"
+  exit 1
+fi
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
+  say "$("$python" --version) is too old: journeymine needs Python 3.10 or newer (set PYTHON=...)"
+  exit 1
+fi
+
+apt_install() {  # apt_install <command> <debian packages...>
+  local cmd="$1"; shift
+  command -v "$cmd" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing $* (for $cmd) with apt-get"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  else
+    say "'$cmd' is missing: install it with your package manager (Debian/Ubuntu: sudo apt-get install $*; macOS: brew install ${1%%-*}), then run this again"
+    return 1
+  fi
+}
+
+apt_install dot graphviz
+
+# Python packages, into .venv; reinstalled only when pyproject.toml changes.
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  "$python" -m venv .venv
+fi
+stamp=".venv/.journeymine-installed"
+want="$(cat pyproject.toml plugins/*/pyproject.toml 2>/dev/null | "$python" -c 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  say "installing journeymine and its test, lint, type and docs tools into .venv"
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e ".[pm4py,sql,test,lint,type,docs]"
+  echo "$want" > "$stamp"
+fi
+
+export PM4PY_DISABLE_BANNER=1
+if [ "$mode" = demo ]; then
+  exec .venv/bin/journeymine demo --out journeymine-demo
+fi
+
+say "lint (ruff)"
+.venv/bin/ruff check src tests benchmarks plugins
+say "types (mypy --strict on src/)"
+.venv/bin/mypy
+say "tests (pytest, doctests and docs examples)"
+.venv/bin/pytest -n 2 --dist loadfile
+say "docs (mkdocs build --strict)"
+.venv/bin/mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
+say "all green"

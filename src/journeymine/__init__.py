@@ -1,0 +1,97 @@
+"""journeymine: process mining of customer journeys.
+
+Read an event log once, then mine directly-follows graphs, variants and case tables per customer
+segment, on DuckDB (the default, embedded) or any engine a plugin adds.
+
+>>> import journeymine as jm
+>>> log = jm.read_events(jm.datasets.load_demo(), case="customer_id", activity="touchpoint",
+...                      timestamp="timestamp", channel="channel")
+>>> dfg = jm.discover_dfg(log)
+>>> int(dfg.edges["count"].sum()) == log.n_events - log.n_cases
+True
+
+Importing journeymine loads nothing heavy: the names below are imported on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DFG",
+    "ConnectorError",
+    "EngineError",
+    "EventLog",
+    "InvalidRowsError",
+    "JourneymineError",
+    "PluginError",
+    "PluginWarning",
+    "Schema",
+    "SchemaError",
+    "Variants",
+    "VaryingAttributeWarning",
+    "__version__",
+    "datasets",
+    "discover_dfg",
+    "discover_variants",
+    "hookimpl",
+    "plugins",
+    "read_events",
+]
+
+_LAZY = {
+    "DFG": "journeymine.dfg",
+    "discover_dfg": "journeymine.dfg",
+    "Variants": "journeymine.variants",
+    "discover_variants": "journeymine.variants",
+    "EventLog": "journeymine.eventlog",
+    "read_events": "journeymine.eventlog",
+    "Schema": "journeymine.schema",
+    "ConnectorError": "journeymine.errors",
+    "EngineError": "journeymine.errors",
+    "InvalidRowsError": "journeymine.errors",
+    "JourneymineError": "journeymine.errors",
+    "PluginError": "journeymine.errors",
+    "SchemaError": "journeymine.errors",
+    "hookimpl": "journeymine.hookspecs",
+    "plugins": "journeymine.registry",
+    "PluginWarning": "journeymine.registry",
+    "VaryingAttributeWarning": "journeymine.segments",
+}
+_SUBMODULES = {"datasets"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"journeymine.{name}")
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'journeymine' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:
+    from journeymine import datasets
+    from journeymine.dfg import DFG, discover_dfg
+    from journeymine.errors import (
+        ConnectorError,
+        EngineError,
+        InvalidRowsError,
+        JourneymineError,
+        PluginError,
+        SchemaError,
+    )
+    from journeymine.eventlog import EventLog, read_events
+    from journeymine.hookspecs import hookimpl
+    from journeymine.registry import PluginWarning, plugins
+    from journeymine.schema import Schema
+    from journeymine.segments import VaryingAttributeWarning
+    from journeymine.variants import Variants, discover_variants

@@ -1,0 +1,92 @@
+"""The connector protocol: how a source (a file, a frame, a database) is handed to an engine.
+
+A connector turns a source into a :class:`Scan`, a description an engine can read: either a
+native file scan (``kind="csv"`` or ``"parquet"``, which every engine reads itself, out of core)
+or an Arrow stream (``kind="arrow"``), which any engine can read. Third-party connectors almost
+always produce Arrow streams; they never need to know which engine will read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = ["Connector", "Scan", "source_name"]
+
+ScanKind = Literal["csv", "parquet", "arrow"]
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What a connector hands to an engine.
+
+    Parameters
+    ----------
+    kind : {"csv", "parquet", "arrow"}
+        ``"csv"`` and ``"parquet"`` are read by the engine itself from ``paths``;
+        ``"arrow"`` is read from the stream that ``open()`` returns.
+    location : str
+        Where the data comes from, for messages (a path, ``"DataFrame"``, a table name).
+    columns : tuple of str
+        The column names, known before the data is read, so that a wrong mapping fails fast.
+    paths : tuple of str
+        The files to read, for ``"csv"`` and ``"parquet"``.
+    options : mapping
+        Reader options. For ``"csv"``: ``delimiter``, ``quote``, ``compression``
+        (``"gzip"`` or ``"none"``), ``encoding``.
+    open : callable, optional
+        For ``"arrow"``: returns a ``pyarrow.RecordBatchReader`` (or a ``pyarrow.Table``)
+        with the columns named in ``columns``, rows in input order.
+    first_line : int, optional
+        The line number of the first data row, when rows are lines of a text file (2 for a
+        CSV with a header). Errors then name lines, not only row numbers.
+    """
+
+    kind: ScanKind
+    location: str
+    columns: tuple[str, ...]
+    paths: tuple[str, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+    open: Callable[[], pa.RecordBatchReader | pa.Table] | None = None
+    first_line: int | None = None
+
+    def where(self, row: int) -> str:
+        """Describe input row ``row`` (0-based) for a message: ``'line 12'`` or ``'row 10'``."""
+        if self.first_line is not None:
+            return f"line {row + self.first_line}"
+        return f"row {row}"
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """Reads one kind of source. Register one with ``journeymine_register_connectors``.
+
+    Attributes
+    ----------
+    name : str
+        The name users pass as ``connector=`` (``"csv"``, ``"ga4"``).
+    suffixes : tuple of str
+        File endings this connector claims when no connector is named (``(".csv", ".csv.gz")``).
+    options : tuple of str
+        The extra keyword options ``scan`` accepts (``("delimiter",)``); others are an error.
+    """
+
+    name: str
+    suffixes: tuple[str, ...]
+    options: tuple[str, ...]
+
+    def scan(self, source: Any, **options: Any) -> Scan:
+        """Return the :class:`Scan` for ``source``; raise ``ConnectorError`` when it cannot."""
+        ...
+
+
+def source_name(source: Any) -> str:
+    """A short, printable name of a source for messages."""
+    if isinstance(source, (str, Path)):
+        return str(source)
+    return type(source).__name__

@@ -1,0 +1,19 @@
+"""Bundled demo data: a generated, seeded omnichannel mortgage journey.
+
+>>> import journeymine as jm
+>>> df = jm.datasets.load_demo()
+>>> dict(jm.datasets.DEMO_COLUMNS)  # doctest: +NORMALIZE_WHITESPACE
+{'case': 'customer_id', 'activity': 'touchpoint', 'timestamp': 'timestamp',
+ 'channel': 'channel'}
+>>> df[list(jm.datasets.DEMO_COLUMNS.values())].shape
+(40489, 4)
+
+The columns map onto ``jm.read_events(df, **jm.datasets.DEMO_COLUMNS)``. See
+``docs/demo-data.md`` for the journey, its stories and the queries that show them.
+"""
+
+from __future__ import annotations
+
+from journeymine.datasets.demo import DEMO_COLUMNS, load_demo, write_demo
+
+__all__ = ["DEMO_COLUMNS", "load_demo", "write_demo"]

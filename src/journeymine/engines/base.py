@@ -1,0 +1,146 @@
+"""The engine protocol: a handful of verbs, each implemented once per engine.
+
+Big data stays inside the engine; every verb returns a small Arrow table (one row per segment x
+edge, per variant, per activity, per case). Everything above the engine (mining results, journey
+maps, statistics, rendering) works on those tables only, so it runs unchanged on every engine.
+
+Contract every engine keeps (the conformance tests in ``tests/test_engines.py`` check it):
+
+- Events of a case are ordered by timestamp (or the ``order`` column), then by input row: ties keep
+  input order. Results never depend on the order of rows in the input otherwise.
+- Timestamps are handled as microseconds; offset-aware input is normalised to UTC, naive input is
+  taken as it is, and a column that mixes the two is a ``SchemaError``.
+- A row is invalid when its case id or activity is missing or blank, or its timestamp (order value)
+  is missing or cannot be parsed. With ``on_invalid="raise"`` any invalid row raises
+  ``InvalidRowsError``; with ``"quarantine"`` invalid rows are set aside with a reason each, and
+  ``rows_read == events + invalid_rows`` always.
+- Result tables have exactly the columns documented on each verb, in that order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from journeymine.connectors.base import Scan
+    from journeymine.schema import Schema
+    from journeymine.segments import Segmentation
+
+__all__ = ["Engine", "EngineFactory", "LogStats", "OnInvalid", "Relation"]
+
+OnInvalid = Literal["raise", "quarantine"]
+
+#: reasons a row is set aside, in the order they are checked
+REASONS = (
+    "malformed line",
+    "empty case id",
+    "empty activity",
+    "missing timestamp",
+    "unparseable timestamp",
+    "missing order value",
+    "order value is not a number",
+)
+
+
+@dataclass(frozen=True)
+class LogStats:
+    """The figures of a loaded log.
+
+    Attributes
+    ----------
+    rows_read : int
+        Rows in the source (``events + invalid_rows``).
+    events, cases, activities : int
+        Valid events, distinct cases and distinct activities.
+    invalid_rows : int
+        Rows set aside (see ``EventLog.quarantine``).
+    timezone : {"UTC", None}
+        ``"UTC"`` when the timestamps carried offsets (normalised to UTC), ``None`` when naive or
+        when the log has no timestamps.
+    timed : bool
+        Whether the log has timestamps (``False`` for an order-only log: durations are absent).
+    """
+
+    rows_read: int
+    events: int
+    cases: int
+    activities: int
+    invalid_rows: int
+    timezone: str | None
+    timed: bool
+
+
+class Relation(Protocol):
+    """An engine's handle on one loaded, validated log. Opaque above the engine."""
+
+    stats: LogStats
+    columns: tuple[str, ...]
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """What an engine implements. All verbs take the relation ``load`` returned."""
+
+    name: str
+
+    def load(self, scan: Scan, schema: Schema, *, on_invalid: OnInvalid) -> Relation:
+        """Read, validate and prepare a log: ordered by (case, time, row), dictionary-encoded.
+
+        Built once per log and reused by every verb below.
+        """
+        ...
+
+    def quarantine(self, rel: Relation) -> pa.Table:
+        """The rows set aside: ``row``, ``line`` (or null), ``reason``, ``column``, ``value``,
+        ``detail`` (the reader's message, for malformed lines), then the source columns as read,
+        in input order."""
+        ...
+
+    def case_attributes(self, rel: Relation) -> list[str]:
+        """Source columns (other than case, activity, timestamp, order) with at most one distinct
+        non-null value in every case."""
+        ...
+
+    def quantiles(self, rel: Relation, column: str, probs: Sequence[float]) -> list[float | None]:
+        """Quantiles (nearest actual value) of a numeric case attribute over cases."""
+        ...
+
+    def dfg(self, rel: Relation, *, by: Segmentation | None) -> pa.Table:
+        """Directly-follows edges: ``segment, source, target, count, cases, mean_s, median_s,
+        p90_s`` (durations null for an untimed log)."""
+        ...
+
+    def activities(self, rel: Relation, *, by: Segmentation | None) -> pa.Table:
+        """Per activity: ``segment, activity, events, cases, start, end`` (start/end: cases that
+        begin/finish with it)."""
+        ...
+
+    def variants(self, rel: Relation, *, by: Segmentation | None, top: int | None) -> pa.Table:
+        """Per variant: ``segment, variant (list of activities), variant_id, events, cases, share,
+        median_duration_s``; with ``top``, the ``top`` most frequent per segment (ties by id)."""
+        ...
+
+    def cases(self, rel: Relation, *, by: Segmentation | None, attributes: Mapping[str, str]) -> pa.Table:
+        """One row per case: ``case, segment, events, start, end, duration_s, variant_id``, then
+        the case attributes, as ``{output name: source column}``. ``start`` and ``end`` are
+        timestamps without a zone (UTC when ``stats.timezone`` is ``"UTC"``)."""
+        ...
+
+    def events(self, rel: Relation, *, columns: Sequence[str] = ()) -> pa.Table:
+        """The valid events in canonical order: ``case, activity, timestamp, position`` (and
+        ``channel`` when mapped), then the named source columns. For small logs and interop."""
+        ...
+
+
+class EngineFactory(Protocol):
+    """Registered with ``journeymine_register_engines``; creates the engine on first use."""
+
+    name: str
+
+    def create(self, **settings: Any) -> Engine:
+        """Return a new engine with the given settings."""
+        ...

@@ -1,0 +1,881 @@
+"""The DuckDB engine: embedded, out of core, the default.
+
+The log is read once into DuckDB (CSV and Arrow sources are copied into a DuckDB table; Parquet is
+scanned in place), validated in one pass, and prepared once: a table ``ev`` of the valid events
+ordered by (case, time, row) with the activity dictionary-encoded and, per event, its position, the
+next activity and the time to it. Every verb is a small aggregate query over ``ev`` (and a per-case
+table built from it on first need); only the aggregates come up, as Arrow tables.
+
+Settings (all optional) are passed as ``DuckDBEngine(memory_limit="8GB", temp_directory=...,
+threads=2, database="work.duckdb")`` or ``read_events(..., engine=DuckDBEngine(...))``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from journeymine import progress
+from journeymine.engines.base import LogStats, OnInvalid
+from journeymine.errors import ConnectorError, EngineError, InvalidRowsError, SchemaError
+from journeymine.hookspecs import hookimpl
+from journeymine.schema import COMMON_TIMESTAMP_FORMATS, EPOCH_FORMATS, Schema
+from journeymine.segments import warn_varying
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+    from journeymine.connectors.base import Scan
+    from journeymine.segments import Segmentation
+
+__all__ = ["DuckDBEngine", "DuckDBEngineFactory", "journeymine_register_engines"]
+
+ROW = "__jm_row"
+#: a value "looks offset-aware" when a time is followed by Z or +hh[:mm] / -hh[:mm]
+AWARE_RE = r"\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|z|[+-]\d\d(:?\d\d)?)$"
+SAMPLE = 10_000
+EXAMPLES = 5
+
+
+def q(name: str) -> str:
+    """Quote an identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: Any) -> str:
+    """A SQL literal for a str, number, bool, None or list of those."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(lit(v) for v in value) + "]"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+@dataclass(eq=False)
+class DuckRelation:
+    """The engine's handle on one loaded log (opaque above the engine)."""
+
+    engine: DuckDBEngine
+    prefix: str
+    scan: Scan
+    schema: Schema
+    columns: tuple[str, ...]
+    types: dict[str, str]
+    stats: LogStats = field(init=False)
+    reject_lines: list[int] = field(default_factory=list)
+    #: SQL of every source row parsed (r, c, a, traw, t, tzk, oraw, o), and of the valid ones
+    parsed: str = ""
+    valid: str = ""
+    bad_rows: int = 0
+    tables: list[str] = field(default_factory=list)
+    cache: dict[Any, Any] = field(default_factory=dict)
+
+    def t(self, name: str) -> str:
+        return q(f"{self.prefix}{name}")
+
+    def line_row(self, r: int) -> int:
+        """Input row (counting malformed CSV lines too) of accepted row ``r``."""
+        k = 0
+        for j, line in enumerate(self.reject_lines):
+            if line - (self.scan.first_line or 0) - j <= r:
+                k += 1
+            else:
+                break
+        return r + k
+
+
+class DuckDBEngine:
+    """The embedded DuckDB engine.
+
+    Parameters
+    ----------
+    database : str
+        ``":memory:"`` (default) or a file; either way DuckDB spills to disk beyond its memory limit.
+    memory_limit : str, optional
+        e.g. ``"8GB"``; DuckDB's default is 80% of RAM.
+    temp_directory : str, optional
+        Where to spill; DuckDB's default is ``<database>.tmp`` or ``.tmp`` for in-memory.
+    threads : int, optional
+        Worker threads; all cores by default.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> engine = DuckDBEngine(memory_limit="1GB", threads=1)
+    >>> log = jm.read_events(jm.datasets.load_demo(), case="customer_id", activity="touchpoint",
+    ...                      timestamp="timestamp", engine=engine)
+    >>> log.engine.name
+    'duckdb'
+    """
+
+    name = "duckdb"
+
+    def __init__(
+        self,
+        *,
+        database: str = ":memory:",
+        memory_limit: str | None = None,
+        temp_directory: str | None = None,
+        threads: int | None = None,
+    ) -> None:
+        self.database = database
+        self.memory_limit = memory_limit
+        self.temp_directory = temp_directory
+        self.threads = threads
+        self._connection: duckdb.DuckDBPyConnection | None = None
+        self._lock = threading.RLock()
+        self._ids = itertools.count()
+
+    def __repr__(self) -> str:
+        return f"DuckDBEngine(database={self.database!r}, memory_limit={self.memory_limit!r})"
+
+    # -- connection --------------------------------------------------------------------------
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection (created on first use)."""
+        if self._connection is None:
+            import duckdb
+
+            config: dict[str, Any] = {"preserve_insertion_order": True}
+            if self.memory_limit:
+                config["memory_limit"] = self.memory_limit
+            if self.temp_directory:
+                config["temp_directory"] = self.temp_directory
+            if self.threads:
+                config["threads"] = self.threads
+            con = duckdb.connect(self.database, config=config)
+            con.execute("SET TimeZone = 'UTC'")
+            self._connection = con
+        return self._connection
+
+    def close(self) -> None:
+        """Close the connection; relations loaded by this engine can no longer be used."""
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def _sql(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        with self._lock:
+            self.connection.execute(sql, params or [])
+
+    def _rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self.connection.execute(sql, params or []).fetchall()
+
+    def _arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
+        with self._lock:
+            return self.connection.sql(sql, params=params or None).to_arrow_table()
+
+    def _drop(self, names: list[str]) -> None:
+        if self._connection is None:
+            return
+        with self._lock:
+            for name in reversed(names):
+                try:
+                    self._connection.execute(f"DROP VIEW IF EXISTS {q(name)}")
+                    self._connection.execute(f"DROP TABLE IF EXISTS {q(name)}")
+                except Exception:  # the connection may be closing; nothing left to free
+                    return
+
+    # -- load ---------------------------------------------------------------------------------
+
+    def load(self, scan: Scan, schema: Schema, *, on_invalid: OnInvalid) -> DuckRelation:
+        """Read, validate and prepare a log (see :class:`journeymine.engines.base.Engine`)."""
+        prefix = f"jm{next(self._ids)}_"
+        rel = DuckRelation(self, prefix, scan, schema, scan.columns, {})
+        weakref.finalize(rel, self._drop, rel.tables)
+        if ROW in scan.columns:
+            raise SchemaError(f"{scan.location} has a column named {ROW!r}, which journeymine uses")
+        with progress.step(f"reading {scan.location}"):
+            self._register_source(rel, on_invalid)
+        described = self._rows(f"DESCRIBE {rel.t('src')}")
+        rel.types = {row[0]: str(row[1]) for row in described if row[0] != ROW}
+        rel.columns = tuple(rel.types)
+        with progress.step("checking rows"):
+            self._check(rel, on_invalid)
+        with progress.step("ordering events"):
+            self._prepare(rel)
+        return rel
+
+    def _register_source(self, rel: DuckRelation, on_invalid: OnInvalid) -> None:
+        scan = rel.scan
+        src = rel.t("src")
+        rel.tables.append(f"{rel.prefix}src")
+        if scan.kind == "csv":
+            self._load_csv(rel, on_invalid)
+        elif scan.kind == "parquet":
+            self._load_parquet(rel)
+        elif scan.kind == "arrow":
+            self._load_arrow(rel)
+        else:
+            raise EngineError(f"the duckdb engine cannot read a scan of kind {scan.kind!r}")
+        (count,) = self._rows(f"SELECT count(*) FROM {src}")[0]
+        if count == 0 and not rel.reject_lines:
+            raise ConnectorError(f"{scan.location} has no rows (only a header?); nothing to mine")
+
+    def _load_csv(self, rel: DuckRelation, on_invalid: OnInvalid) -> None:
+        scan, schema = rel.scan, rel.schema
+        opts = dict(scan.options)
+        varchar = [c for k, c in schema.mapped.items() if k != "order"]
+        args = [
+            lit(list(scan.paths)),
+            "header = true",
+            f"delim = {lit(opts.get('delimiter', ','))}",
+            f"quote = {lit(opts.get('quote', chr(34)))}",
+            f"escape = {lit(opts.get('quote', chr(34)))}",
+            f"compression = {lit(opts.get('compression', 'auto'))}",
+            f"rejects_table = {lit(rel.prefix + 'rej')}",
+            f"rejects_scan = {lit(rel.prefix + 'rejscan')}",
+            "store_rejects = true",
+            f"nullstr = {lit(['', *opts.get('na_values', ())])}",
+            "types = {" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in varchar) + "}",
+        ]
+        if opts.get("encoding"):
+            args.append(f"encoding = {lit(opts['encoding'])}")
+        rel.tables += [f"{rel.prefix}rej", f"{rel.prefix}rejscan"]
+        import duckdb
+
+        for attempt in ("typed", "all_varchar"):
+            extra = ", all_varchar = true" if attempt == "all_varchar" else ""
+            try:
+                self._sql(
+                    f"CREATE OR REPLACE TABLE {rel.t('raw')} AS "
+                    f"SELECT * FROM read_csv({', '.join(args)}{extra})"
+                )
+                break
+            except duckdb.Error as exc:
+                if attempt == "typed" and "onver" in str(exc):  # a sniffed type failed later on
+                    continue
+                raise ConnectorError(
+                    f"cannot read {scan.location} as CSV: {_first_lines(str(exc))}\n"
+                    f"Check the delimiter (pass delimiter=...), the encoding, or whether the file "
+                    f"is really a CSV."
+                ) from None
+        rel.tables.append(f"{rel.prefix}raw")
+        rejects = self._rows(f"SELECT DISTINCT line FROM {rel.t('rej')} ORDER BY line")
+        rel.reject_lines = [int(r[0]) for r in rejects]
+        self._sql(f"CREATE VIEW {rel.t('src')} AS SELECT rowid AS {q(ROW)}, * FROM {rel.t('raw')}")
+
+    def _load_parquet(self, rel: DuckRelation) -> None:
+        scan = rel.scan
+        files = list(scan.paths)
+        if "file_row_number" in scan.columns:
+            raise SchemaError(
+                f"{scan.location} has a column named 'file_row_number', "
+                "which the duckdb engine uses; rename it"
+            )
+        counts = dict(
+            self._rows(
+                f"SELECT file_name, sum(num_rows)::BIGINT FROM parquet_file_metadata({lit(files)}) "
+                f"GROUP BY file_name"
+            )
+        )
+        offsets = [0]
+        for f in files[:-1]:
+            offsets.append(offsets[-1] + int(counts.get(f, 0)))
+        fcol = "__jm_file"
+        self._sql(
+            f"CREATE VIEW {rel.t('src')} AS SELECT "
+            f"({lit(offsets)}[list_position({lit(files)}, {q(fcol)})] + file_row_number)::BIGINT "
+            f"AS {q(ROW)}, * EXCLUDE ({q(fcol)}, file_row_number) "
+            f"FROM read_parquet({lit(files)}, filename = {lit(fcol)}, file_row_number = true, "
+            f"union_by_name = true)"
+        )
+
+    def _load_arrow(self, rel: DuckRelation) -> None:
+        import numpy as np
+        import pyarrow as pa
+
+        assert rel.scan.open is not None
+        data = rel.scan.open()
+        if isinstance(data, pa.RecordBatchReader):
+            data = data.read_all()
+        if not isinstance(data, pa.Table):
+            raise EngineError(
+                f"connector for {rel.scan.location} returned {type(data).__name__}, "
+                "not an Arrow table or stream"
+            )
+        table = data.append_column(ROW, pa.array(np.arange(data.num_rows, dtype=np.int64)))
+        view = f"{rel.prefix}arrow"
+        with self._lock:
+            self.connection.register(view, table)
+        rel.cache["arrow"] = table  # keep the buffers alive while the view exists
+        rel.tables.append(view)
+        self._sql(f"CREATE VIEW {rel.t('src')} AS SELECT * FROM {q(view)}")
+
+    # -- validation ---------------------------------------------------------------------------
+
+    def _ts_exprs(self, rel: DuckRelation) -> tuple[str, str, str]:
+        """(raw, parsed microseconds, offset-aware flag) expressions for the timestamp column."""
+        schema = rel.schema
+        col = schema.timestamp
+        if col is None:
+            return "NULL", "NULL::BIGINT", "NULL::TINYINT"
+        c = q(col)
+        typ = rel.types[col].upper()
+        fmt = schema.timestamp_format
+        if fmt in EPOCH_FORMATS:
+            scale = EPOCH_FORMATS[fmt]
+            if typ.startswith(("VARCHAR", "STRING")):
+                raw = f"NULLIF(trim({c}), '')"
+                return raw, f"(try_cast({raw} AS DOUBLE) * {scale})::BIGINT", "NULL::TINYINT"
+            return c, f"({c}::DOUBLE * {scale})::BIGINT", "NULL::TINYINT"
+        if typ.startswith("TIMESTAMP WITH TIME ZONE") or typ == "TIMESTAMPTZ":
+            rel.cache["tz"] = "UTC"
+            return c, f"epoch_us({c})", "1::TINYINT"
+        if typ.startswith("TIMESTAMP") or typ == "DATE":
+            return c, f"epoch_us({c}::TIMESTAMP)", "0::TINYINT"
+        if not typ.startswith("VARCHAR"):
+            raise SchemaError(
+                f"timestamp column {col!r} in {rel.scan.location} holds {typ} values, not times; "
+                f"pass timestamp_format='epoch_s' (or 'epoch_ms', 'epoch_us') for numbers since "
+                f"1970, or map the right column with timestamp=..."
+            )
+        raw = f"NULLIF(trim({c}), '')"
+        aware = f"regexp_matches({raw}, {lit(AWARE_RE)})"
+        norm = f"regexp_replace(replace({raw}, 'z', 'Z'), '\\s+([+-]\\d\\d(:?\\d\\d)?|Z)$', '\\1')"
+        if fmt is not None:
+            if "%z" in fmt or "%Z" in fmt:
+                parsed = f"epoch_us(try_strptime({raw}, {lit(fmt)})::TIMESTAMPTZ)"
+                return raw, parsed, "1::TINYINT"
+            parsed = f"epoch_us(try_strptime({raw}, {lit(fmt)}))"
+            return raw, parsed, f"CASE WHEN {aware} THEN 1 ELSE 0 END::TINYINT"
+        naive = self._naive_parser(rel, raw, aware, norm)
+        parsed = f"CASE WHEN {aware} THEN epoch_us(try_cast({norm} AS TIMESTAMPTZ)) ELSE {naive} END"
+        return raw, parsed, f"CASE WHEN {aware} THEN 1 ELSE 0 END::TINYINT"
+
+    def _naive_parser(self, rel: DuckRelation, raw: str, aware: str, norm: str) -> str:
+        """Pick how to parse naive timestamp strings, from the first values of the column."""
+        iso = f"epoch_us(try_cast({raw} AS TIMESTAMP))"
+        candidates = [("ISO 8601", iso)] + [
+            (f, f"epoch_us(try_strptime({raw}, {lit(f)}))") for f in COMMON_TIMESTAMP_FORMATS
+        ]
+        counts = ", ".join(f"count({expr}) FILTER (NOT {aware})" for _, expr in candidates)
+        sample = f"(SELECT * FROM {rel.t('src')} WHERE {raw} IS NOT NULL LIMIT {SAMPLE})"
+        row = self._rows(
+            f"SELECT count(*) FILTER (NOT {aware}), "
+            f"count(try_cast({norm} AS TIMESTAMPTZ)) FILTER ({aware}), {counts} FROM {sample}"
+        )[0]
+        total, aware_ok, hits = row[0], row[1], list(row[2:])
+        if total == 0:
+            return iso
+        full = [name for (name, _), n in zip(candidates, hits) if n == total]
+        if full:
+            day = [f for f in full if f.startswith("%d")]
+            month = [f for f in full if f.startswith("%m")]
+            if day and month and len(full) == len(day) + len(month):
+                examples = self._rows(f"SELECT {raw} FROM {sample} WHERE NOT {aware} LIMIT 3")
+                raise SchemaError(
+                    f"timestamps in column {rel.schema.timestamp!r} of {rel.scan.location} read "
+                    f"as day-first and as month-first (e.g. {', '.join(e[0] for e in examples)}); "
+                    f"pass timestamp_format={day[0]!r} or {month[0]!r}"
+                )
+            chosen = full[0]
+        else:
+            best = max(range(len(hits)), key=lambda i: (hits[i], -i))
+            if hits[best] == 0 and not aware_ok:
+                examples = self._rows(f"SELECT {q(ROW)}, {raw} FROM {sample} LIMIT 3")
+                shown = ", ".join(f"{v!r} ({rel.scan.where(rel.line_row(r))})" for r, v in examples)
+                raise SchemaError(
+                    f"cannot read the timestamps in column {rel.schema.timestamp!r} of "
+                    f"{rel.scan.location}: {shown}; pass timestamp_format=... (a strftime format "
+                    f"like '%d-%m-%Y %H:%M:%S'), or map the right column with timestamp=..."
+                )
+            chosen = candidates[best][0]  # values no format reads become invalid rows
+        rel.cache["timestamp_format"] = chosen
+        return dict(candidates)[chosen]
+
+    def _order_exprs(self, rel: DuckRelation) -> tuple[str, str]:
+        col = rel.schema.order
+        if col is None:
+            return "NULL", "NULL::DOUBLE"
+        c = q(col)
+        if rel.types[col].upper().startswith("VARCHAR"):
+            raw = f"NULLIF(trim({c}), '')"
+            return raw, f"try_cast({raw} AS DOUBLE)"
+        return c, f"try_cast({c} AS DOUBLE)"
+
+    def _check(self, rel: DuckRelation, on_invalid: OnInvalid) -> None:
+        """One pass over the source: rows per reason, and offset-aware vs naive timestamps."""
+        schema = rel.schema
+        assert schema.case is not None and schema.activity is not None
+        ts_raw, ts, tzk = self._ts_exprs(rel)
+        o_raw, o = self._order_exprs(rel)
+        # blank: empty or only whitespace; the cheap `< '!'` test spares the regex on most rows
+        reason = (
+            "CASE WHEN c IS NULL OR (c < '!' AND regexp_full_match(c, '\\s*')) "
+            "THEN 'empty case id' "
+            "WHEN a IS NULL OR (a < '!' AND regexp_full_match(a, '\\s*')) "
+            "THEN 'empty activity' "
+        )
+        if schema.timestamp:
+            reason += (
+                "WHEN traw IS NULL THEN 'missing timestamp' WHEN t IS NULL THEN 'unparseable timestamp' "
+            )
+        if schema.order:
+            reason += (
+                "WHEN oraw IS NULL THEN 'missing order value' "
+                "WHEN o IS NULL THEN 'order value is not a number' "
+            )
+        reason += "END"
+        # every row, parsed: r (input row), c (case), a (activity), t (microseconds), o (order)
+        rel.parsed = (
+            f"(SELECT {q(ROW)} AS r, CAST({q(schema.case)} AS VARCHAR) AS c, "
+            f"CAST({q(schema.activity)} AS VARCHAR) AS a, {ts_raw} AS traw, "
+            f"{ts} AS t, {tzk} AS tzk, {o_raw} AS oraw, {o} AS o "
+            f"FROM {rel.t('src')})"
+        )
+        checked = f"(SELECT r, c, a, t, o, tzk, {reason} AS reason FROM {rel.parsed})"
+        total, invalid, aware, naive = self._rows(
+            f"SELECT count(*), count(*) FILTER (reason IS NOT NULL), "
+            f"count(*) FILTER (tzk = 1 AND reason IS NULL), "
+            f"count(*) FILTER (tzk = 0 AND reason IS NULL) FROM {checked}"
+        )[0]
+        self._sql(
+            f"CREATE TABLE {rel.t('bad')} AS SELECT r, reason FROM {checked} WHERE reason IS NOT NULL"
+            if invalid
+            else f"CREATE TABLE {rel.t('bad')} (r BIGINT, reason VARCHAR)"
+        )
+        rel.tables.append(f"{rel.prefix}bad")
+        rel.bad_rows = int(invalid)
+        # the valid rows, parsed; the fast path skips the anti-join when nothing was set aside
+        where = f" WHERE r NOT IN (SELECT r FROM {rel.t('bad')})" if invalid else ""
+        rel.valid = f"(SELECT r, c, a, t, o FROM {rel.parsed}{where})"
+        if aware and naive:
+            self._mixed_timezones(rel)
+        reasons = dict(self._rows(f"SELECT reason, count(*) FROM {rel.t('bad')} GROUP BY reason"))
+        if rel.reject_lines:
+            reasons["malformed line"] = len(rel.reject_lines)
+        if reasons and on_invalid == "raise":
+            self._raise_invalid(rel, reasons)
+        rel.cache["invalid"] = sum(reasons.values())
+        rel.cache["total"] = int(total) + len(rel.reject_lines)
+        rel.cache.setdefault("tz", "UTC" if aware else None)
+
+    def _mixed_timezones(self, rel: DuckRelation) -> None:
+        shown = []
+        column = q(rel.schema.timestamp or "")
+        for kind, label in ((1, "with an offset"), (0, "without")):
+            rows = self._rows(
+                f"SELECT p.r, CAST(src.{column} AS VARCHAR) FROM {rel.parsed} p "
+                f"JOIN {rel.t('src')} src ON src.{q(ROW)} = p.r WHERE p.tzk = {kind} "
+                f"AND p.t IS NOT NULL ORDER BY p.r LIMIT 2"
+            )
+            shown.append(
+                f"{label}: " + ", ".join(f"{v!r} ({rel.scan.where(rel.line_row(r))})" for r, v in rows)
+            )
+        raise SchemaError(
+            f"timestamp column {rel.schema.timestamp!r} of {rel.scan.location} mixes values with "
+            f"and without a UTC offset ({'; '.join(shown)}); naive times cannot be placed on one "
+            f"time line with offset-aware ones. Add the offset to every value, or strip it from "
+            f"every value."
+        )
+
+    def _raise_invalid(self, rel: DuckRelation, reasons: dict[str, int]) -> None:
+        sample = self.quarantine(rel, limit=EXAMPLES).to_pylist()
+        lines = [
+            f"  {rel.scan.where(int(r['row']))}: {r['reason']}"
+            + (f" in column {r['column']!r}" if r["column"] else "")
+            + (f" (value {r['value']!r})" if r["value"] not in (None, "") else "")
+            + (f": {r['detail']}" if r.get("detail") else "")
+            for r in sample
+        ]
+        counts = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
+        total = sum(reasons.values())
+        raise InvalidRowsError(
+            f"{rel.scan.location}: {total} row{'s' * (total != 1)} cannot be used ({counts}); "
+            f"for example:\n" + "\n".join(lines) + "\nFix the source, or pass "
+            "on_invalid='quarantine' to set such rows aside (see log.quarantine).",
+            counts=reasons,
+        )
+
+    # -- prepare ------------------------------------------------------------------------------
+
+    def _prepare(self, rel: DuckRelation) -> None:
+        """Build the prepared log: the activity dictionary, and one row per case with its
+        activities and times in order (ties by order value, then input row)."""
+        acts, cs = rel.t("acts"), rel.t("cs")
+        self._sql(
+            f"CREATE TABLE {acts} AS SELECT a AS name, "
+            f"row_number() OVER (ORDER BY a)::INTEGER AS aid FROM "
+            f"(SELECT DISTINCT a FROM {rel.valid})"
+        )
+        rel.tables.append(f"{rel.prefix}acts")
+        # Collect each case's events unordered, then sort each small list: about twice as fast
+        # as ordered aggregates. With times and no order column, (time, row, activity) are packed
+        # into one 128-bit integer that sorts in that order (time shifted to be non-negative,
+        # row < 2^40, activity < 2^24); otherwise a struct {time, order, row, activity} sorts by
+        # its fields in order.
+        (n_acts,) = self._rows(f"SELECT count(*) FROM {acts}")[0]
+        if rel.schema.timestamp and not rel.schema.order and n_acts < 2**24 - 1:
+            key = f"((v.t + {2**62})::HUGEINT << 64) | (v.r::HUGEINT << 24) | d.aid"
+            seq = f"[(e & {2**24 - 1})::INTEGER FOR e IN l]"
+            times = f"[(e >> 64)::BIGINT - {2**62} FOR e IN l]"
+        else:
+            keys = [k for k, on in (("t", rel.schema.timestamp), ("o", rel.schema.order)) if on]
+            key = "{" + ", ".join(f"'{k}': v.{k}" for k in [*keys, "r"]) + ", 'a': d.aid}"
+            seq = "[e.a FOR e IN l]"
+            times = "[e.t FOR e IN l]" if rel.schema.timestamp else "NULL::BIGINT[]"
+        self._sql(
+            f"CREATE TABLE {cs} AS SELECT c, n, seq, ts, list_aggr(seq, 'string_agg', ',') AS k "
+            f"FROM (SELECT c, len(l)::BIGINT AS n, {seq} AS seq, {times} AS ts FROM ("
+            f"SELECT v.c, list_sort(list({key})) AS l "
+            f"FROM {rel.valid} v JOIN {acts} d ON d.name = v.a GROUP BY v.c))"
+        )
+        rel.tables.append(f"{rel.prefix}cs")
+        events, cases, activities = self._rows(
+            f"SELECT coalesce(sum(n), 0), count(*), (SELECT count(*) FROM {acts}) FROM {cs}"
+        )[0]
+        rel.stats = LogStats(
+            rows_read=int(rel.cache["total"]),
+            events=int(events),
+            cases=int(cases),
+            activities=int(activities),
+            invalid_rows=int(rel.cache["invalid"]),
+            timezone=rel.cache["tz"] if rel.schema.timestamp else None,
+            timed=rel.schema.timestamp is not None,
+        )
+
+    @staticmethod
+    def _order_by(rel: DuckRelation, alias: str = "") -> str:
+        """The order of events within a case: time, then order value, then input row (only the
+        keys the log has: sorting on a constant still costs)."""
+        keys = [k for k, on in (("t", rel.schema.timestamp), ("o", rel.schema.order)) if on]
+        return ", ".join(f"{alias}{k}" for k in [*keys, "r"])
+
+    def _variants_table(self, rel: DuckRelation) -> str:
+        """Per distinct variant key ``k``: its activity codes, names, length and id (the MD5 of
+        the names joined by U+001F, the same on every engine)."""
+        vs = rel.t("vs")
+        if "vs" not in rel.cache:
+            self._sql(
+                f"CREATE TABLE {vs} AS SELECT k, seq, len(seq)::BIGINT AS events, "
+                f"md5(array_to_string(list_select(an, seq), chr(31))) AS vid FROM ("
+                f"SELECT k, string_split(k, ',')::INTEGER[] AS seq FROM "
+                f"(SELECT DISTINCT k FROM {rel.t('cs')})), {self._names(rel)}"
+            )
+            rel.tables.append(f"{rel.prefix}vs")
+            rel.cache["vs"] = True
+        return vs
+
+    @staticmethod
+    def _names(rel: DuckRelation) -> str:
+        """A one-row subquery: ``an``, the activity names by code (codes start at 1)."""
+        return f"(SELECT list(name ORDER BY aid) AS an FROM {rel.t('acts')})"
+
+    def _variant_counts(self, rel: DuckRelation, by: Segmentation | None) -> str:
+        """Per segment and variant key: cases and median case duration (microseconds).
+
+        Most figures are sums over variants (an edge's cases, an activity's events), so they are
+        computed once per variant and weighted by its cases, not once per case.
+        """
+        key = ("kv", by)
+        if key not in rel.cache:
+            name = f"kv{len(rel.cache)}"
+            self._sql(
+                f"CREATE TABLE {rel.t(name)} AS SELECT segment, k, count(*)::BIGINT AS cases, "
+                f"quantile_cont((ts[-1] - ts[1])::DOUBLE, 0.5) AS med "
+                f"FROM {self._cases(rel, by)} GROUP BY ALL"
+            )
+            rel.tables.append(rel.prefix + name)
+            rel.cache[key] = rel.t(name)
+        return str(rel.cache[key])
+
+    # -- case attributes and segments ---------------------------------------------------------
+
+    def _valid_src(self, rel: DuckRelation) -> str:
+        """The source rows that are valid events, with their case id as ``__c``."""
+        case = q(rel.schema.case or "")
+        where = f" WHERE {q(ROW)} NOT IN (SELECT r FROM {rel.t('bad')})" if rel.bad_rows else ""
+        return f"(SELECT CAST({case} AS VARCHAR) AS __c, * FROM {rel.t('src')}{where})"
+
+    def case_attributes(self, rel: DuckRelation) -> list[str]:
+        """Columns with at most one distinct non-null value in every case."""
+        if "case_attributes" not in rel.cache:
+            mapped = {rel.schema.case, rel.schema.activity, rel.schema.timestamp, rel.schema.order}
+            candidates = [c for c in rel.columns if c not in mapped]
+            found: list[str] = []
+            if candidates and rel.stats.events:
+                counts = ", ".join(f"max(n{i})" for i in range(len(candidates)))
+                inner = ", ".join(f"count(DISTINCT {q(c)}) AS n{i}" for i, c in enumerate(candidates))
+                row = self._rows(
+                    f"SELECT {counts} FROM (SELECT {inner} FROM {self._valid_src(rel)} GROUP BY __c)"
+                )[0]
+                found = [c for c, n in zip(candidates, row) if n is not None and n <= 1]
+            rel.cache["case_attributes"] = found
+        return list(rel.cache["case_attributes"])
+
+    def _attribute(self, rel: DuckRelation, column: str) -> str:
+        """A table (``c``, ``v``) with a case attribute's value per case.
+
+        A case where the column takes several values takes the value of its first event that has
+        one, with a :class:`~journeymine.segments.VaryingAttributeWarning`.
+        """
+        key = ("attr", column)
+        if key not in rel.cache:
+            name = f"attr{len(rel.cache)}"
+            table = rel.t(name)
+            self._sql(
+                f"CREATE TABLE {table} AS SELECT __c AS c, count(DISTINCT {q(column)}) AS nd, "
+                f"min({q(column)}) AS v FROM {self._valid_src(rel)} GROUP BY __c"
+            )
+            rel.tables.append(rel.prefix + name)
+            (n,) = self._rows(f"SELECT count(*) FROM {table} WHERE nd > 1")[0]
+            if n:
+                self._sql(
+                    f"UPDATE {table} SET v = f.v FROM (SELECT p.c, first(src.{q(column)} "
+                    f"ORDER BY {self._order_by(rel, 'p.')}) AS v FROM {rel.valid} p JOIN {rel.t('src')} src "
+                    f"ON src.{q(ROW)} = p.r WHERE src.{q(column)} IS NOT NULL AND p.c IN "
+                    f"(SELECT c FROM {table} WHERE nd > 1) GROUP BY p.c) f WHERE {table}.c = f.c"
+                )
+                examples = []
+                for (case,) in self._rows(f"SELECT c FROM {table} WHERE nd > 1 ORDER BY c LIMIT 3"):
+                    values = self._rows(
+                        f"SELECT DISTINCT CAST({q(column)} AS VARCHAR) FROM {self._valid_src(rel)} "
+                        f"WHERE __c = ? AND {q(column)} IS NOT NULL ORDER BY 1 LIMIT 3",
+                        [case],
+                    )
+                    examples.append((case, [v[0] for v in values]))
+                warn_varying(column, int(n), examples)
+            rel.cache[key] = table
+        return str(rel.cache[key])
+
+    def _numeric(self, rel: DuckRelation, column: str) -> str:
+        """The attribute table with ``v`` cast to DOUBLE, or a clear error."""
+        table = self._attribute(rel, column)
+        typ = rel.types[column].upper()
+        if typ.startswith(("VARCHAR", "STRING")):
+            bad = self._rows(
+                f"SELECT c, v FROM {table} WHERE v IS NOT NULL AND try_cast(v AS DOUBLE) IS NULL "
+                f"ORDER BY c LIMIT 3"
+            )
+            if bad:
+                shown = ", ".join(f"{v!r} (case {c!r})" for c, v in bad)
+                raise SchemaError(f"column {column!r} is not numeric, so it cannot be binned: {shown}")
+        elif not any(t in typ for t in ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL", "NUMERIC")):
+            raise SchemaError(f"column {column!r} holds {typ} values; bins= needs numbers")
+        return f"(SELECT c, try_cast(v AS DOUBLE) AS v FROM {table})"
+
+    def quantiles(self, rel: DuckRelation, column: str, probs: Sequence[float]) -> list[float | None]:
+        """Nearest-value quantiles of a numeric case attribute over cases."""
+        table = self._numeric(rel, column)
+        row = self._rows(f"SELECT quantile_disc(v, {lit(list(probs))}) FROM {table}")[0][0]
+        return [None if v is None else float(v) for v in (row or [None] * len(probs))]
+
+    def _segments(self, rel: DuckRelation, by: Segmentation | None) -> str | None:
+        """A table (``c``, ``segment``) for a segmentation, or None when there is none."""
+        if by is None:
+            return None
+        key = ("seg", by)
+        if key in rel.cache:
+            return str(rel.cache[key])
+        if by.cohort is not None:
+            unit = "%Y-%m" if by.cohort == "month" else "%Y-%m-%d"
+            ts = (
+                "make_timestamp(ts[1])"
+                if by.cohort == "month"
+                else "date_trunc('week', make_timestamp(ts[1]))"
+            )
+            sql = f"SELECT c, strftime({ts}, {lit(unit)}) AS segment FROM {rel.t('cs')}"
+        elif by.edges:
+            assert by.column is not None
+            table = self._numeric(rel, by.column)
+            edges, labels = by.edges, by.labels
+            whens = [f"WHEN v < {lit(edges[0])} THEN {lit(labels[0])}"]
+            for i in range(1, len(edges) - 1):
+                whens.append(f"WHEN v < {lit(edges[i])} THEN {lit(labels[i])}")
+            whens.append(f"WHEN v <= {lit(edges[-1])} THEN {lit(labels[-2])}")
+            sql = (
+                f"SELECT c, CASE WHEN v IS NULL OR isnan(v) THEN NULL {' '.join(whens)} "
+                f"ELSE {lit(labels[-1])} END AS segment FROM {table}"
+            )
+        else:
+            assert by.column is not None
+            sql = f"SELECT c, v AS segment FROM {self._attribute(rel, by.column)}"
+        name = f"seg{len(rel.cache)}"
+        self._sql(f"CREATE TABLE {rel.t(name)} AS {sql}")
+        rel.tables.append(rel.prefix + name)
+        rel.cache[key] = rel.t(name)
+        return rel.t(name)
+
+    def _cases(self, rel: DuckRelation, by: Segmentation | None) -> str:
+        """The prepared cases with their ``segment`` (NULL without a segmentation)."""
+        seg = self._segments(rel, by)
+        if seg is None:
+            return f"(SELECT NULL AS segment, * FROM {rel.t('cs')})"
+        return f"(SELECT s.segment, cs.* FROM {rel.t('cs')} cs JOIN {seg} s ON s.c = cs.c)"
+
+    # -- verbs --------------------------------------------------------------------------------
+
+    def dfg(self, rel: DuckRelation, *, by: Segmentation | None) -> pa.Table:
+        """Directly-follows edges with counts and durations, per segment."""
+        cases = self._cases(rel, by)
+        kv, vs = self._variant_counts(rel, by), self._variants_table(rel)
+        # lists unnested side by side stay aligned: element i of each is transition i
+        times = (
+            ", unnest(ts[:-2]) AS t1, unnest(ts[2:]) AS t2"
+            if rel.schema.timestamp
+            else ", NULL::BIGINT AS t1, NULL::BIGINT AS t2"
+        )
+        code = "[seq[i]::BIGINT * 4294967296 + seq[i + 1] FOR i IN range(1, len(seq))]"
+        same = "x.segment IS NOT DISTINCT FROM y.segment"
+        return self._arrow(
+            f"WITH p AS (SELECT segment, a, b, (t2 - t1)::DOUBLE AS dt FROM (SELECT segment, "
+            f"unnest(seq[:-2]) AS a, unnest(seq[2:]) AS b{times} FROM {cases} WHERE n > 1)), "
+            f"x AS (SELECT segment, a, b, count(*)::BIGINT AS n, avg(dt) / 1e6 AS mean_s, "
+            f"quantile_cont(dt, [0.5, 0.9]) AS q FROM p GROUP BY ALL), "
+            f"y AS (SELECT segment, (code >> 32)::INTEGER AS a, (code & 4294967295)::INTEGER AS b, "
+            f"sum(cases)::BIGINT AS cases FROM (SELECT kv.segment, kv.cases, "
+            f"unnest(list_distinct({code})) AS code FROM {kv} kv JOIN {vs} USING (k) "
+            f"WHERE events > 1) GROUP BY ALL) "
+            f"SELECT x.segment, s.name AS source, t.name AS target, x.n AS count, y.cases, "
+            f"x.mean_s::DOUBLE AS mean_s, (x.q[1] / 1e6)::DOUBLE AS median_s, "
+            f"(x.q[2] / 1e6)::DOUBLE AS p90_s FROM x JOIN y ON {same} AND x.a = y.a AND x.b = y.b "
+            f"JOIN {rel.t('acts')} s ON s.aid = x.a JOIN {rel.t('acts')} t ON t.aid = x.b "
+            f"ORDER BY 1 NULLS LAST, 2, 3"
+        )
+
+    def activities(self, rel: DuckRelation, *, by: Segmentation | None) -> pa.Table:
+        """Per activity and segment: events, cases, and cases starting / ending with it."""
+        kv, vs = self._variant_counts(rel, by), self._variants_table(rel)
+        return self._arrow(
+            f"WITH h AS (SELECT kv.segment, kv.cases, unnest(map_entries(list_histogram(seq))) AS e, "
+            f"seq[1] AS f, seq[-1] AS l FROM {kv} kv JOIN {vs} USING (k)) "
+            f"SELECT h.segment, d.name AS activity, sum(h.e.value * h.cases)::BIGINT AS events, "
+            f"sum(h.cases)::BIGINT AS cases, "
+            f"coalesce(sum(h.cases) FILTER (h.e.key = h.f), 0)::BIGINT AS start, "
+            f'coalesce(sum(h.cases) FILTER (h.e.key = h.l), 0)::BIGINT AS "end" '
+            f"FROM h JOIN {rel.t('acts')} d ON d.aid = h.e.key GROUP BY ALL ORDER BY 1 NULLS LAST, 2"
+        )
+
+    def variants(self, rel: DuckRelation, *, by: Segmentation | None, top: int | None) -> pa.Table:
+        """Variants per segment with cases, share and median case duration."""
+        kv, vs = self._variant_counts(rel, by), self._variants_table(rel)
+        rank = ""
+        if top is not None:
+            rank = f"QUALIFY row_number() OVER (PARTITION BY segment ORDER BY cases DESC, vid) <= {int(top)}"
+        return self._arrow(
+            f"WITH w AS (SELECT kv.segment, kv.cases, kv.med, vs.vid, vs.seq, vs.events, "
+            f"kv.cases / sum(kv.cases) OVER (PARTITION BY kv.segment) AS share "
+            f"FROM {kv} kv JOIN {vs} vs USING (k) {rank}) "
+            f"SELECT segment, list_select(an, seq) AS variant, vid AS variant_id, events, cases, "
+            f"share::DOUBLE AS share, (med / 1e6)::DOUBLE AS median_duration_s "
+            f"FROM w, {self._names(rel)} ORDER BY segment NULLS LAST, cases DESC, vid"
+        )
+
+    def cases(self, rel: DuckRelation, *, by: Segmentation | None, attributes: Mapping[str, str]) -> pa.Table:
+        """One row per case with its segment, events, start, end, duration, variant and attributes."""
+        vs = self._variants_table(rel)
+        cols, joins = [], []
+        for i, (name, column) in enumerate(attributes.items()):
+            table = self._attribute(rel, column)
+            cols.append(f"a{i}.v AS {q(name)}")
+            joins.append(f" LEFT JOIN {table} a{i} ON a{i}.c = cs.c")
+        extra = "".join(", " + c for c in cols)
+        return self._arrow(
+            f'SELECT cs.c AS "case", cs.segment, cs.n AS events, '
+            f'make_timestamp(cs.ts[1]) AS start, make_timestamp(cs.ts[-1]) AS "end", '
+            f"((cs.ts[-1] - cs.ts[1]) / 1e6)::DOUBLE AS duration_s, vs.vid AS variant_id{extra} "
+            f"FROM {self._cases(rel, by)} cs JOIN {vs} vs USING (k){''.join(joins)} ORDER BY cs.c"
+        )
+
+    def events(self, rel: DuckRelation, *, columns: Sequence[str] = ()) -> pa.Table:
+        """The valid events in canonical order (case, position)."""
+        extra = "".join(f", src.{q(c)}" for c in columns)
+        if rel.schema.channel:
+            extra = f", CAST(src.{q(rel.schema.channel)} AS VARCHAR) AS channel" + extra
+        return self._arrow(
+            f'SELECT v.c AS "case", v.a AS activity, make_timestamp(v.t) AS timestamp, '
+            f"(row_number() OVER w - 1)::INTEGER AS position{extra} FROM {rel.valid} v "
+            f"JOIN {rel.t('src')} src ON src.{q(ROW)} = v.r "
+            f"WINDOW w AS (PARTITION BY v.c ORDER BY {self._order_by(rel, 'v.')}) "
+            f"ORDER BY v.c, position"
+        )
+
+    def quarantine(self, rel: DuckRelation, *, limit: int | None = None) -> pa.Table:
+        """The rows set aside, with a reason each, in input order."""
+        import pyarrow as pa
+
+        schema = rel.schema
+        column_of = {
+            "empty case id": schema.case,
+            "empty activity": schema.activity,
+            "missing timestamp": schema.timestamp,
+            "unparseable timestamp": schema.timestamp,
+            "missing order value": schema.order,
+            "order value is not a number": schema.order,
+        }
+        column_case = (
+            "CASE b.reason "
+            + " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in column_of.items() if v)
+            + " END"
+        )
+        value_case = (
+            "CASE b.reason "
+            + " ".join(f"WHEN {lit(k)} THEN CAST(src.{q(v)} AS VARCHAR)" for k, v in column_of.items() if v)
+            + " END"
+        )
+        cap = f" LIMIT {int(limit)}" if limit is not None else ""
+        bad = self._arrow(
+            f'SELECT b.r AS row, b.reason, {column_case} AS "column", {value_case} AS value, '
+            f"NULL::VARCHAR AS detail, src.* EXCLUDE ({q(ROW)}) FROM {rel.t('bad')} b "
+            f"JOIN {rel.t('src')} src ON src.{q(ROW)} = b.r ORDER BY b.r{cap}"
+        )
+        rows = [rel.line_row(int(r)) for r in bad.column("row").to_pylist()]
+        bad = bad.set_column(0, "row", pa.array(rows, pa.int64()))
+        if rel.reject_lines:
+            rejects = self._arrow(
+                f"SELECT line::BIGINT AS line, trim(any_value(csv_line), chr(10) || chr(13)) AS value,"
+                f" string_agg(DISTINCT error_message, '; ') AS detail "
+                f"FROM {rel.t('rej')} GROUP BY line ORDER BY line"
+            )
+            first = rel.scan.first_line or 0
+            rej = pa.table(
+                {
+                    "row": pa.array([v - first for v in rejects.column("line").to_pylist()], pa.int64()),
+                    "reason": pa.array(["malformed line"] * rejects.num_rows),
+                    "column": pa.nulls(rejects.num_rows, pa.string()),
+                    "value": rejects.column("value"),
+                    "detail": rejects.column("detail"),
+                }
+            )
+            bad = pa.concat_tables([bad, rej], promote_options="default")
+            bad = bad.sort_by("row")
+            if limit is not None:
+                bad = bad.slice(0, limit)
+        if rel.scan.first_line is not None:
+            lines = pa.array([r + rel.scan.first_line for r in bad.column("row").to_pylist()], pa.int64())
+        else:
+            lines = pa.nulls(bad.num_rows, pa.int64())
+        return bad.add_column(1, "line", lines)
+
+
+def _first_lines(message: str, n: int = 3) -> str:
+    return "\n".join(message.strip().splitlines()[:n])
+
+
+class DuckDBEngineFactory:
+    """Creates :class:`DuckDBEngine` instances (registered as the engine ``"duckdb"``)."""
+
+    name = "duckdb"
+
+    def create(self, **settings: Any) -> DuckDBEngine:
+        """Return a new DuckDB engine with ``settings`` (see :class:`DuckDBEngine`)."""
+        return DuckDBEngine(**settings)
+
+
+@hookimpl
+def journeymine_register_engines(register: Any) -> None:
+    """Register the DuckDB engine (a built-in plugin, registered like any other)."""
+    register(DuckDBEngineFactory())

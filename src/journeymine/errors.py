@@ -1,0 +1,45 @@
+"""The errors journeymine raises: each says what is wrong, where, and what to do."""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConnectorError",
+    "EngineError",
+    "InvalidRowsError",
+    "JourneymineError",
+    "PluginError",
+    "SchemaError",
+]
+
+
+class JourneymineError(Exception):
+    """Base class of every error journeymine raises on purpose."""
+
+
+class SchemaError(JourneymineError, ValueError):
+    """A column mapping that does not fit the data: a missing, misspelt or unusable column."""
+
+
+class ConnectorError(JourneymineError, ValueError):
+    """A source that cannot be read: unknown kind, empty, or not what its name says."""
+
+
+class InvalidRowsError(JourneymineError, ValueError):
+    """Rows that cannot be used (empty case id, unparseable timestamp, ...).
+
+    Raised by ``on_invalid="raise"``; pass ``on_invalid="quarantine"`` to set such rows aside
+    instead (they are then counted in ``log.invalid_rows`` and listed in ``log.quarantine``).
+    """
+
+    def __init__(self, message: str, *, counts: dict[str, int] | None = None) -> None:
+        super().__init__(message)
+        #: rows per reason, e.g. ``{"empty case id": 24}``
+        self.counts: dict[str, int] = dict(counts or {})
+
+
+class EngineError(JourneymineError, RuntimeError):
+    """An engine that cannot do what was asked (not installed, misconfigured, out of limits)."""
+
+
+class PluginError(JourneymineError, RuntimeError):
+    """A plugin that is broken, or two plugins that claim the same name."""

@@ -1,0 +1,319 @@
+"""EventLog: a validated log held by an engine, and ``read_events``, the way in.
+
+An ``EventLog`` is immutable: a schema (which column is what) over a relation the engine owns,
+read and prepared once. Mining functions (:func:`journeymine.discover_dfg`,
+:func:`journeymine.discover_variants`) and :meth:`EventLog.cases` ask the engine for small tidy
+aggregates; the events themselves stay in the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from journeymine.errors import ConnectorError
+from journeymine.registry import connectors, get_engine, resolve_connector
+from journeymine.schema import Schema
+from journeymine.segments import Bins, Segmentation, resolve_segmentation
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+    from journeymine.connectors.base import Connector, Scan
+    from journeymine.engines.base import Engine, LogStats, OnInvalid, Relation
+
+__all__ = ["CASE_TABLE_COLUMNS", "EventLog", "read_events"]
+
+#: the columns every case table starts with
+CASE_TABLE_COLUMNS = ("case", "segment", "events", "start", "end", "duration_s", "variant_id")
+
+
+def read_events(
+    source: Any,
+    *,
+    case: str | None = None,
+    activity: str | None = None,
+    timestamp: str | None = None,
+    channel: str | None = None,
+    order: str | None = None,
+    timestamp_format: str | None = None,
+    connector: str | Connector | None = None,
+    engine: str | Engine | None = None,
+    on_invalid: OnInvalid = "raise",
+    **options: Any,
+) -> EventLog:
+    """Read an event log from any source, mapping its columns once.
+
+    Parameters
+    ----------
+    source : path, DataFrame, URL or anything a connector plugin claims
+        A CSV (``.csv``, ``.tsv``, ``.csv.gz``), Parquet (a file, folder or glob), XES
+        (``.xes``, ``.xes.gz``) file, a pandas DataFrame, or a SQLAlchemy URL with ``table=`` or
+        ``query=``.
+    case, activity, timestamp : str
+        The case (customer, journey) id, activity (touchpoint) and time columns. Sources with XES
+        names (``case:concept:name``, ``concept:name``, ``time:timestamp``) need none of them.
+    channel : str, optional
+        The channel column (web, app, phone, ...).
+    order : str, optional
+        A numeric column that orders events within a case, for logs without times
+        (``order="step"``); with a timestamp too, it breaks ties.
+    timestamp_format : str, optional
+        A strftime format, or ``"epoch_s"``/``"epoch_ms"``/``"epoch_us"``. Detected when absent:
+        ISO 8601 with any offset (normalised to UTC), naive times as they are, and common
+        formats such as ``2014/10/22 11:15:41.000``.
+    connector : str or Connector, optional
+        Force a connector (``"csv"``, ``"parquet"``, ``"xes"``, ``"dataframe"``, ``"sql"``, or
+        a plugin's); by default the source picks it (plugins first, then the file ending).
+    engine : str or Engine, optional
+        ``"duckdb"`` (default) or a plugin engine, by name or as an instance.
+    on_invalid : {"raise", "quarantine"}
+        What to do with rows that cannot be used (empty case id or activity, missing or
+        unparseable timestamp): raise :class:`~journeymine.InvalidRowsError` naming them, or set
+        them aside in ``log.quarantine`` with a reason each.
+    **options
+        Connector options: ``delimiter=`` and ``encoding=`` (CSV), ``table=`` or ``query=`` (SQL).
+
+    Returns
+    -------
+    EventLog
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> frame = jm.datasets.load_demo()
+    >>> log = jm.read_events(frame, case="customer_id", activity="touchpoint",
+    ...                      timestamp="timestamp", channel="channel")
+    >>> log.n_events == len(frame), log.invalid_rows
+    (True, 0)
+    """
+    if on_invalid not in ("raise", "quarantine"):
+        raise ValueError(f"on_invalid must be 'raise' or 'quarantine', not {on_invalid!r}")
+    conn = _connector(source, connector)
+    unknown = sorted(set(options) - set(conn.options))
+    if unknown:
+        accepted = ", ".join(conn.options) or "none"
+        raise ConnectorError(
+            f"the {conn.name} connector does not take {', '.join(unknown)}; its options: {accepted}"
+        )
+    scan = conn.scan(source, **options)
+    schema = Schema(
+        case=case,
+        activity=activity,
+        timestamp=timestamp,
+        channel=channel,
+        order=order,
+        timestamp_format=timestamp_format,
+    ).resolve(scan.columns, where=scan.location)
+    eng = get_engine(engine)
+    relation = eng.load(scan, schema, on_invalid=on_invalid)
+    return EventLog(relation, engine=eng, schema=schema, scan=scan)
+
+
+def _connector(source: Any, connector: str | Connector | None) -> Connector:
+    if connector is None:
+        return resolve_connector(source)
+    if isinstance(connector, str):
+        return connectors()[connector]
+    return connector
+
+
+class EventLog:
+    """A validated event log, held by an engine. Create one with :func:`read_events`.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> log = jm.read_events(jm.datasets.load_demo(), case="customer_id",
+    ...                      activity="touchpoint", timestamp="timestamp")
+    >>> log.timezone, log.rows_read == log.n_events + log.invalid_rows
+    ('UTC', True)
+    """
+
+    __slots__ = ("__weakref__", "_cache", "_engine", "_relation", "_scan", "_schema")
+
+    def __init__(self, relation: Relation, *, engine: Engine, schema: Schema, scan: Scan) -> None:
+        self._relation = relation
+        self._engine = engine
+        self._schema = schema
+        self._scan = scan
+        self._cache: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        s = self.stats
+        aside = f", {s.invalid_rows:,} rows set aside" if s.invalid_rows else ""
+        return (
+            f"<EventLog {self.source}: {s.events:,} events, {s.cases:,} cases, "
+            f"{s.activities:,} activities{aside}; engine {self._engine.name}>"
+        )
+
+    # -- what it is ---------------------------------------------------------------------------
+
+    @property
+    def schema(self) -> Schema:
+        """The column mapping, with XES defaults filled in."""
+        return self._schema
+
+    @property
+    def engine(self) -> Engine:
+        """The engine that holds the events."""
+        return self._engine
+
+    @property
+    def source(self) -> str:
+        """Where the events came from (a path, ``DataFrame``, a table)."""
+        return self._scan.location
+
+    @property
+    def stats(self) -> LogStats:
+        """Rows read, events, cases, activities, rows set aside, timezone."""
+        return self._relation.stats
+
+    @property
+    def n_events(self) -> int:
+        """Number of valid events."""
+        return self.stats.events
+
+    @property
+    def n_cases(self) -> int:
+        """Number of cases."""
+        return self.stats.cases
+
+    @property
+    def n_activities(self) -> int:
+        """Number of distinct activities."""
+        return self.stats.activities
+
+    @property
+    def rows_read(self) -> int:
+        """Rows in the source; always ``n_events + invalid_rows``."""
+        return self.stats.rows_read
+
+    @property
+    def invalid_rows(self) -> int:
+        """Rows set aside (``on_invalid="quarantine"``); see :attr:`quarantine`."""
+        return self.stats.invalid_rows
+
+    @property
+    def timezone(self) -> str | None:
+        """``"UTC"`` when the timestamps carried offsets, ``None`` when naive or absent."""
+        return self.stats.timezone
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The source columns, as read."""
+        return self._relation.columns
+
+    @property
+    def case_attributes(self) -> list[str]:
+        """Columns usable as segments: ``case:*`` columns and columns constant within each case.
+
+        A column set only on some events of a case (e.g. on the first) counts, as long as it
+        never takes two different values in one case.
+        """
+        if "case_attributes" not in self._cache:
+            self._cache["case_attributes"] = self._engine.case_attributes(self._relation)
+        return list(self._cache["case_attributes"])
+
+    @property
+    def quarantine(self) -> pd.DataFrame:
+        """The rows set aside: ``row`` (0-based, in input order), ``line`` (for text files),
+        ``reason``, ``column``, ``value``, ``detail`` (the reader's message for a malformed
+        line), then the source columns as read.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> frame = jm.datasets.load_demo().head(5)
+        >>> frame.loc[2, "customer_id"] = ""
+        >>> log = jm.read_events(frame, case="customer_id", activity="touchpoint",
+        ...                      timestamp="timestamp", on_invalid="quarantine")
+        >>> log.quarantine[["row", "reason", "column"]].to_dict("records")
+        [{'row': 2, 'reason': 'empty case id', 'column': 'customer_id'}]
+        """
+        if "quarantine" not in self._cache:
+            self._cache["quarantine"] = self._engine.quarantine(self._relation).to_pandas()
+        return self._cache["quarantine"].copy()
+
+    # -- tables ---------------------------------------------------------------------------------
+
+    def segmentation(self, by: str | None, bins: Bins = None) -> Segmentation | None:
+        """Resolve ``by=``/``bins=`` (see :mod:`journeymine.segments`) once per log."""
+        key = f"segmentation:{by!r}:{bins!r}"
+        if key not in self._cache:
+            self._cache[key] = resolve_segmentation(self, by, bins)
+        return self._cache[key]
+
+    def cases(
+        self, *, by: str | None = None, bins: Bins = None, attributes: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """The case table: one row per case.
+
+        Parameters
+        ----------
+        by, bins : optional
+            A segment (see :func:`journeymine.discover_dfg`); adds the ``segment`` column values.
+        attributes : list of str, optional
+            Case attributes to include; all of :attr:`case_attributes` by default.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``case, segment, events, start, end, duration_s, variant_id``, then the attributes
+            (an attribute whose name is one of those columns comes as ``case:<name>``).
+            ``variant_id`` is the same id as in :func:`journeymine.discover_variants`.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> log = jm.read_events(jm.datasets.load_demo(), case="customer_id",
+        ...                      activity="touchpoint", timestamp="timestamp")
+        >>> table = log.cases(by="segment")
+        >>> len(table) == log.n_cases, int(table["events"].sum()) == log.n_events
+        (True, True)
+        """
+        seg = self.segmentation(by, bins)
+        attrs = self.case_attributes if attributes is None else list(attributes)
+        missing = [a for a in attrs if a not in self.columns]
+        if missing:
+            from journeymine.errors import SchemaError
+
+            raise SchemaError(
+                f"no column {missing[0]!r} in {self.source}; case attributes: "
+                f"{', '.join(self.case_attributes)}"
+            )
+        named = {f"case:{a}" if a in CASE_TABLE_COLUMNS else a: a for a in attrs}
+        table = self._engine.cases(self._relation, by=seg, attributes=named)
+        return self.frame(table, seg)
+
+    def to_frame(self, columns: Sequence[str] = ()) -> pd.DataFrame:
+        """The valid events as a pandas DataFrame, in order (case, then position in the case).
+
+        Brings every event into memory: meant for small logs, tests and interop.
+        Columns: ``case, activity, timestamp, position`` (and ``channel`` when mapped), then
+        the source ``columns`` asked for.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> log = jm.read_events(jm.datasets.load_demo(), case="customer_id",
+        ...                      activity="touchpoint", timestamp="timestamp")
+        >>> list(log.to_frame().columns)
+        ['case', 'activity', 'timestamp', 'position']
+        """
+        return self.frame(self._engine.events(self._relation, columns=list(columns)), None)
+
+    def frame(self, table: pa.Table, by: Segmentation | None) -> pd.DataFrame:
+        """Turn an engine's Arrow result into the user-facing frame (time zone, segment order)."""
+        import pandas as pd
+        import pyarrow as pa
+
+        if self.timezone == "UTC":
+            for i, fld in enumerate(table.schema):
+                if pa.types.is_timestamp(fld.type) and fld.type.tz is None:
+                    table = table.set_column(i, fld.name, table.column(i).cast(pa.timestamp("us", tz="UTC")))
+        frame = table.to_pandas()
+        if "segment" in frame.columns and by is not None and by.categories:
+            frame["segment"] = pd.Categorical(frame["segment"], categories=list(by.categories), ordered=True)
+        return frame

@@ -1,0 +1,148 @@
+"""The column mapping, given once: which column holds the case, activity, timestamp, ...
+
+Mapping by keyword (``case=``, ``activity=``, ``timestamp=``) is the rule. Sources that follow the
+XES naming (``case:concept:name``, ``concept:name``, ``time:timestamp``) are mapped without flags.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from journeymine.errors import SchemaError
+
+__all__ = ["XES_ACTIVITY", "XES_CASE", "XES_TIMESTAMP", "Schema"]
+
+XES_CASE = "case:concept:name"
+XES_ACTIVITY = "concept:name"
+XES_TIMESTAMP = "time:timestamp"
+CASE_PREFIX = "case:"
+
+#: timestamp formats that are not ISO 8601 but common in exports, tried in this order
+#: (``%g`` is milliseconds in DuckDB and Spark alike; the engines translate).
+COMMON_TIMESTAMP_FORMATS: tuple[str, ...] = (
+    "%Y/%m/%d %H:%M:%S.%g",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+    "%d-%m-%Y",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y",
+    "%Y%m%d%H%M%S",
+)
+#: numeric timestamps, by unit
+EPOCH_FORMATS = {"epoch_s": 1_000_000, "epoch_ms": 1_000, "epoch_us": 1}
+
+
+@dataclass(frozen=True)
+class Schema:
+    """Which source column plays which part.
+
+    Parameters
+    ----------
+    case, activity : str
+        Columns of the case (customer, journey) id and of the activity (touchpoint) name.
+    timestamp : str, optional
+        Column of the event time. Either ``timestamp`` or ``order`` is needed.
+    channel : str, optional
+        Column of the channel (web, app, phone, ...).
+    order : str, optional
+        A numeric column giving the order of events within a case (clickstreams without
+        times). With a timestamp too, it breaks ties between equal timestamps.
+    timestamp_format : str, optional
+        A strftime format (``"%d-%m-%Y %H:%M"``) or ``"epoch_s"``, ``"epoch_ms"``, ``"epoch_us"``.
+        Without it, ISO 8601 and the common formats in ``COMMON_TIMESTAMP_FORMATS`` are detected.
+
+    Examples
+    --------
+    >>> Schema(case="user", activity="event", timestamp="ts").resolve(["user", "event", "ts"])
+    Schema(case='user', activity='event', timestamp='ts', channel=None, order=None, timestamp_format=None)
+    >>> Schema().resolve(["case:concept:name", "concept:name", "time:timestamp"]).case
+    'case:concept:name'
+    """
+
+    case: str | None = None
+    activity: str | None = None
+    timestamp: str | None = None
+    channel: str | None = None
+    order: str | None = None
+    timestamp_format: str | None = None
+
+    @property
+    def mapped(self) -> dict[str, str]:
+        """The parts given, as ``{part: column}`` (``{"case": "user_id", ...}``)."""
+        parts = {
+            "case": self.case,
+            "activity": self.activity,
+            "timestamp": self.timestamp,
+            "channel": self.channel,
+            "order": self.order,
+        }
+        return {k: v for k, v in parts.items() if v is not None}
+
+    def resolve(self, columns: Sequence[str], *, where: str = "the source") -> Schema:
+        """Fill XES defaults, then check every mapped column exists in ``columns``.
+
+        Raises
+        ------
+        SchemaError
+            A column that is not there, with the available columns and what to pass.
+        """
+        cols = list(columns)
+        filled = self
+        defaults = {"case": XES_CASE, "activity": XES_ACTIVITY, "timestamp": XES_TIMESTAMP}
+        for part, xes_name in defaults.items():
+            if getattr(filled, part) is None and xes_name in cols:
+                if part == "timestamp" and filled.order is not None:
+                    continue  # an order column was chosen on purpose; do not add a timestamp
+                filled = replace(filled, **{part: xes_name})
+        for part in ("case", "activity"):
+            if getattr(filled, part) is None:
+                raise SchemaError(
+                    f"no {part} column given for {where}; pass {part}=... (available: {_list(cols)})"
+                )
+        if filled.timestamp is None and filled.order is None:
+            raise SchemaError(
+                f"no timestamp column given for {where}; pass timestamp=... "
+                f"or, for a log without times, order=... (available: {_list(cols)})"
+            )
+        for part, column in filled.mapped.items():
+            if column not in cols:
+                raise SchemaError(_missing(part, column, cols, where))
+        seen: dict[str, str] = {}
+        for part, column in filled.mapped.items():
+            if column in seen:
+                raise SchemaError(
+                    f"column {column!r} is mapped twice in {where}: as {seen[column]} and as {part}"
+                )
+            seen[column] = part
+        fmt = filled.timestamp_format
+        if fmt is not None and fmt not in EPOCH_FORMATS and "%" not in fmt:
+            raise SchemaError(
+                f"timestamp_format={fmt!r} is not a strftime format (like '%d-%m-%Y %H:%M:%S') "
+                f"nor one of {', '.join(sorted(EPOCH_FORMATS))}"
+            )
+        return filled
+
+
+def _list(cols: Sequence[str], limit: int = 30) -> str:
+    shown = ", ".join(cols[:limit])
+    return shown + (f", ... ({len(cols) - limit} more)" if len(cols) > limit else "")
+
+
+def _missing(part: str, column: str, cols: Sequence[str], where: str) -> str:
+    close = difflib.get_close_matches(column, cols, n=1, cutoff=0.6)
+    folded = [c for c in cols if c.casefold() == column.casefold()]
+    hint = folded[0] if folded else (close[0] if close else None)
+    did_you_mean = f"; did you mean {hint!r}?" if hint else ""
+    return f"column {column!r} not found in {where}{did_you_mean} available: {_list(cols)}; pass {part}=..."
