@@ -49,7 +49,7 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 stamp=".venv/.journeymine-installed"
-want="$(cat pyproject.toml plugins/*/pyproject.toml 2>/dev/null | "$python" -c 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')"
+want="$("$python" -c 'import glob, hashlib; print(hashlib.sha256(b"".join(open(f, "rb").read() for f in sorted(["pyproject.toml", *glob.glob("plugins/*/pyproject.toml")]))).hexdigest())')"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "installing journeymine and its test, lint, type and docs tools into .venv"
   .venv/bin/python -m pip install --quiet --upgrade pip

@@ -134,6 +134,7 @@ class DuckDBEngine:
         self._connection: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.RLock()
         self._ids = itertools.count()
+        self._garbage: list[str] = []
 
     def __repr__(self) -> str:
         return f"DuckDBEngine(database={self.database!r}, memory_limit={self.memory_limit!r})"
@@ -167,26 +168,42 @@ class DuckDBEngine:
 
     def _sql(self, sql: str, params: Sequence[Any] | None = None) -> None:
         with self._lock:
+            self._collect()
             self.connection.execute(sql, params or [])
 
     def _rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         with self._lock:
+            self._collect()
             return self.connection.execute(sql, params or []).fetchall()
 
     def _arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
         with self._lock:
+            self._collect()
             return self.connection.sql(sql, params=params or None).to_arrow_table()
 
-    def _drop(self, names: list[str]) -> None:
-        if self._connection is None:
+    def _forget(self, names: list[str]) -> None:
+        """Called when a relation is garbage-collected: queue its tables for dropping.
+
+        The garbage collector may run this in the middle of a query on this connection, so it
+        only queues; :meth:`_collect` drops them before the next statement.
+        """
+        self._garbage.extend(reversed(names))
+
+    def _collect(self) -> None:
+        if not self._garbage or self._connection is None:
             return
-        with self._lock:
-            for name in reversed(names):
+        con = self._connection
+        names, self._garbage = self._garbage, []
+        for name in names:
+            for statement in (f"DROP TABLE IF EXISTS {q(name)}", f"DROP VIEW IF EXISTS {q(name)}"):
                 try:
-                    self._connection.execute(f"DROP VIEW IF EXISTS {q(name)}")
-                    self._connection.execute(f"DROP TABLE IF EXISTS {q(name)}")
-                except Exception:  # the connection may be closing; nothing left to free
-                    return
+                    con.execute(statement)
+                except Exception:  # a view where a table was tried, or the other way round
+                    pass
+            try:
+                con.unregister(name)  # an Arrow table registered as a view
+            except Exception:
+                pass
 
     # -- load ---------------------------------------------------------------------------------
 
@@ -194,7 +211,7 @@ class DuckDBEngine:
         """Read, validate and prepare a log (see :class:`journeymine.engines.base.Engine`)."""
         prefix = f"jm{next(self._ids)}_"
         rel = DuckRelation(self, prefix, scan, schema, scan.columns, {})
-        weakref.finalize(rel, self._drop, rel.tables)
+        weakref.finalize(rel, self._forget, rel.tables)
         if ROW in scan.columns:
             raise SchemaError(f"{scan.location} has a column named {ROW!r}, which journeymine uses")
         with progress.step(f"reading {scan.location}"):
