@@ -1,10 +1,11 @@
 """The ``journeymine`` command: mine a log, list plugins, run the demo.
 
-``journeymine mine PATH --format json`` prints one JSON object with sorted keys (byte-identical for
-the same input)::
+``journeymine mine PATH --format json`` prints one JSON object with sorted keys, byte-identical for
+the same input::
 
-    {"activities": {name: events}, "cases": n, "dfg": [{"case"...}], "end": {activity: cases},
-     "events": n, "invalid_rows": n, "start": {activity: cases}, "variants": [...]}
+    {"activities": {activity: events}, "cases": n, "dfg": [{"cases", "count", "median_s",
+     "segment", "source", "target"}], "end": {activity: cases}, "events": n, "invalid_rows": n,
+     "start": {activity: cases}, "variants": [{"cases", "segment", "share", "variant": [...]}]}
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ threads=2, database="work.duckdb")`` or ``read_events(..., engine=DuckDBEngine(.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 import weakref
@@ -195,15 +196,12 @@ class DuckDBEngine:
         con = self._connection
         names, self._garbage = self._garbage, []
         for name in names:
+            # a table, a view or a registered Arrow table: try each, the others fail harmlessly
             for statement in (f"DROP TABLE IF EXISTS {q(name)}", f"DROP VIEW IF EXISTS {q(name)}"):
-                try:
+                with contextlib.suppress(Exception):
                     con.execute(statement)
-                except Exception:  # a view where a table was tried, or the other way round
-                    pass
-            try:
-                con.unregister(name)  # an Arrow table registered as a view
-            except Exception:
-                pass
+            with contextlib.suppress(Exception):
+                con.unregister(name)
 
     # -- load ---------------------------------------------------------------------------------
 
