@@ -15,12 +15,12 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from helpers import shared_file
 from journeymine.connectors import xes as xes_module
 from journeymine.connectors.base import Scan
 from journeymine.connectors.xes import XesConnector, journeymine_register_connectors, read_xes_table
 from journeymine.errors import ConnectorError
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 UTC = timezone.utc
 
 
@@ -689,12 +689,7 @@ def test_importing_the_connector_imports_neither_lxml_nor_pyarrow():
 
 
 def shared_log(name: str) -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"real logs absent: {SHARED_DATA} does not exist (it sits beside the repository)")
-    path = SHARED_DATA / name
-    if not path.is_file():
-        pytest.skip(f"real log absent: {path}")
-    return path
+    return shared_file(name)
 
 
 @pytest.fixture(scope="module")

@@ -37,8 +37,6 @@ if TYPE_CHECKING:
 __all__ = ["DuckDBEngine", "DuckDBEngineFactory", "journeymine_register_engines"]
 
 ROW = "__jm_row"
-#: a value "looks offset-aware" when a time is followed by Z or +hh[:mm] / -hh[:mm]
-AWARE_RE = r"\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|z|[+-]\d\d(:?\d\d)?)$"
 SAMPLE = 10_000
 EXAMPLES = 5
 
@@ -343,8 +341,8 @@ class DuckDBEngine:
         if fmt in EPOCH_FORMATS:
             scale = EPOCH_FORMATS[fmt]
             if typ.startswith(("VARCHAR", "STRING")):
-                raw = f"NULLIF(trim({c}), '')"
-                return raw, f"(try_cast({raw} AS DOUBLE) * {scale})::BIGINT", "NULL::TINYINT"
+                raw = f"CASE WHEN {_blank(c)} THEN NULL ELSE {c} END"
+                return raw, f"(try_cast({c} AS DOUBLE) * {scale})::BIGINT", "NULL::TINYINT"
             return c, f"({c}::DOUBLE * {scale})::BIGINT", "NULL::TINYINT"
         if typ.startswith("TIMESTAMP WITH TIME ZONE") or typ == "TIMESTAMPTZ":
             rel.cache["tz"] = "UTC"
@@ -357,17 +355,22 @@ class DuckDBEngine:
                 f"pass timestamp_format='epoch_s' (or 'epoch_ms', 'epoch_us') for numbers since "
                 f"1970, or map the right column with timestamp=..."
             )
-        raw = f"NULLIF(trim({c}), '')"
-        aware = f"regexp_matches({raw}, {lit(AWARE_RE)})"
-        norm = f"regexp_replace(replace({raw}, 'z', 'Z'), '\\s+([+-]\\d\\d(:?\\d\\d)?|Z)$', '\\1')"
+        raw = f"CASE WHEN {_blank(c)} THEN NULL ELSE {c} END"
+        # offset-aware: a time, then Z or +hh, +hhmm, +hh:mm at the end. Character tests, not a
+        # regular expression: this runs on every row
+        ends = " OR ".join(f"left(right({c}, {n}), 1) IN ('+', '-')" for n in (3, 5, 6))
+        aware = f"(contains({c}, ':') AND (right({c}, 1) IN ('Z', 'z') OR {ends}))"
+        # the rare spellings a plain cast refuses: a space before the offset, a lower-case z
+        norm = f"regexp_replace(replace(trim({c}), 'z', 'Z'), '\\s+([+-]\\d\\d(:?\\d\\d)?|Z)$', '\\1')"
         if fmt is not None:
             if "%z" in fmt or "%Z" in fmt:
                 parsed = f"epoch_us(try_strptime({raw}, {lit(fmt)})::TIMESTAMPTZ)"
                 return raw, parsed, "1::TINYINT"
             parsed = f"epoch_us(try_strptime({raw}, {lit(fmt)}))"
             return raw, parsed, f"CASE WHEN {aware} THEN 1 ELSE 0 END::TINYINT"
-        naive = self._naive_parser(rel, raw, aware, norm)
-        parsed = f"CASE WHEN {aware} THEN epoch_us(try_cast({norm} AS TIMESTAMPTZ)) ELSE {naive} END"
+        naive = self._naive_parser(rel, c, aware, norm)
+        offset = f"coalesce(try_cast({c} AS TIMESTAMPTZ), try_cast({norm} AS TIMESTAMPTZ))"
+        parsed = f"CASE WHEN {aware} THEN epoch_us({offset}) ELSE {naive} END"
         return raw, parsed, f"CASE WHEN {aware} THEN 1 ELSE 0 END::TINYINT"
 
     def _naive_parser(self, rel: DuckRelation, raw: str, aware: str, norm: str) -> str:
@@ -429,10 +432,8 @@ class DuckDBEngine:
         o_raw, o = self._order_exprs(rel)
         # blank: empty or only whitespace; the cheap `< '!'` test spares the regex on most rows
         reason = (
-            "CASE WHEN c IS NULL OR (c < '!' AND regexp_full_match(c, '\\s*')) "
-            "THEN 'empty case id' "
-            "WHEN a IS NULL OR (a < '!' AND regexp_full_match(a, '\\s*')) "
-            "THEN 'empty activity' "
+            f"CASE WHEN c IS NULL OR {_blank('c')} THEN 'empty case id' "
+            f"WHEN a IS NULL OR {_blank('a')} THEN 'empty activity' "
         )
         if schema.timestamp:
             reason += (
@@ -874,6 +875,12 @@ class DuckDBEngine:
         else:
             lines = pa.nulls(bad.num_rows, pa.int64())
         return bad.add_column(1, "line", lines)
+
+
+def _blank(expr: str) -> str:
+    """SQL: a text that is empty or only whitespace. The cheap ``< '!'`` test (true only when the
+    text starts with a space or a control character) spares the regular expression on most rows."""
+    return f"({expr} < '!' AND regexp_full_match({expr}, '\\s*'))"
 
 
 def _first_lines(message: str, n: int = 3) -> str:
