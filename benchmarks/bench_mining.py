@@ -10,7 +10,7 @@ Two tasks, on generated logs of 100k, 1M and 10M events (Parquet and CSV, see ``
     four queries one by one, each from the file, as someone writing SQL by hand would.
 
 Every measurement runs in a fresh process; peak memory is that process's maximum resident set
-(``ru_maxrss``), which includes DuckDB's native memory. Results are checked against each other
+(``VmHWM`` in ``/proc/self/status``, Linux), which includes DuckDB's native memory. Results are checked against each other
 (edge counts, variant counts) so that a fast wrong answer cannot win.
 
 Usage::
@@ -37,7 +37,7 @@ TASKS = ("dfg+variants", "session")
 # --- the code each child process runs ------------------------------------------------------------
 
 CHILD = r'''
-import json, resource, sys, time
+import json, sys, time
 tool, task, fmt, path = sys.argv[1:5]
 started = time.perf_counter()
 result = {}
@@ -120,7 +120,10 @@ elif tool == "pm4py":
         result["cases"] = len(cases)
 
 elapsed = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
+# VmHWM: this process's peak resident memory. (ru_maxrss would be wrong: Linux carries it over
+# from the parent across fork and exec, so a small child reports its parent's peak.)
+with open("/proc/self/status") as status:
+    peak = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
 print(json.dumps({"seconds": elapsed, "peak_bytes": peak, "result": result}))
 '''
 

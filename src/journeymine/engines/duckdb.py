@@ -1,10 +1,11 @@
 """The DuckDB engine: embedded, out of core, the default.
 
 The log is read once into DuckDB (CSV and Arrow sources are copied into a DuckDB table; Parquet is
-scanned in place), validated in one pass, and prepared once: a table ``ev`` of the valid events
-ordered by (case, time, row) with the activity dictionary-encoded and, per event, its position, the
-next activity and the time to it. Every verb is a small aggregate query over ``ev`` (and a per-case
-table built from it on first need); only the aggregates come up, as Arrow tables.
+scanned in place) and validated in one pass. It is then prepared once, as one row per case: the
+case's activity codes (``seq``) and times (``ts``) in order, and a key of the sequence (``k``).
+Every verb is a small query over that table; figures that are sums over variants (an edge's cases,
+an activity's events) are computed once per variant and weighted by its cases. Only the
+aggregates come up, as Arrow tables.
 
 Settings (all optional) are passed as ``DuckDBEngine(memory_limit="8GB", temp_directory=...,
 threads=2, database="work.duckdb")`` or ``read_events(..., engine=DuckDBEngine(...))``.
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 __all__ = ["DuckDBEngine", "DuckDBEngineFactory", "journeymine_register_engines"]
 
 ROW = "__jm_row"
+#: times parsed while a CSV is read (microseconds), and whether each carried a UTC offset
+TS, TZK = "__jm_t", "__jm_tzk"
 SAMPLE = 10_000
 EXAMPLES = 5
 
@@ -208,12 +211,16 @@ class DuckDBEngine:
         prefix = f"jm{next(self._ids)}_"
         rel = DuckRelation(self, prefix, scan, schema, scan.columns, {})
         weakref.finalize(rel, self._forget, rel.tables)
-        if ROW in scan.columns:
-            raise SchemaError(f"{scan.location} has a column named {ROW!r}, which journeymine uses")
+        internal = [c for c in scan.columns if c.startswith("__jm_")]
+        if internal:
+            raise SchemaError(
+                f"{scan.location} has a column named {internal[0]!r}; names starting with '__jm_' "
+                f"are journeymine's own: rename it"
+            )
         with progress.step(f"reading {scan.location}"):
             self._register_source(rel, on_invalid)
         described = self._rows(f"DESCRIBE {rel.t('src')}")
-        rel.types = {row[0]: str(row[1]) for row in described if row[0] != ROW}
+        rel.types = {row[0]: str(row[1]) for row in described if not row[0].startswith("__jm_")}
         rel.columns = tuple(rel.types)
         with progress.step("checking rows"):
             self._check(rel, on_invalid)
@@ -259,13 +266,28 @@ class DuckDBEngine:
         rel.tables += [f"{rel.prefix}rej", f"{rel.prefix}rejscan"]
         import duckdb
 
+        select = "*"
+        if schema.timestamp:
+            # Parse the times while the file is read, once: keep the text only where it did not
+            # parse (for the quarantine), so the table holds 8 bytes a row, not the text.
+            column = q(schema.timestamp)
+            sample_args = [a for a in args if "rejects" not in a] + ["ignore_errors = true"]
+            sample = (
+                f"(SELECT (row_number() OVER () - 1) AS {q(ROW)}, * FROM "
+                f"(SELECT * FROM read_csv({', '.join(sample_args)}) LIMIT {SAMPLE}))"
+            )
+            _, parsed, tzk = self._ts_exprs(rel, "VARCHAR", sample)
+            select = (
+                f"* REPLACE (CASE WHEN {TS} IS NULL THEN {column} END AS {column}) FROM "
+                f"(SELECT *, {parsed} AS {TS}, {tzk} AS {TZK}"
+            )
+            rel.cache["preparsed"] = True
         for attempt in ("typed", "all_varchar"):
             extra = ", all_varchar = true" if attempt == "all_varchar" else ""
+            source = f"read_csv({', '.join(args)}{extra})"
+            query = f"SELECT * FROM {source}" if select == "*" else f"SELECT {select} FROM {source})"
             try:
-                self._sql(
-                    f"CREATE OR REPLACE TABLE {rel.t('raw')} AS "
-                    f"SELECT * FROM read_csv({', '.join(args)}{extra})"
-                )
+                self._sql(f"CREATE OR REPLACE TABLE {rel.t('raw')} AS {query}")
                 break
             except duckdb.Error as exc:
                 if attempt == "typed" and "onver" in str(exc):  # a sniffed type failed later on
@@ -329,14 +351,16 @@ class DuckDBEngine:
 
     # -- validation ---------------------------------------------------------------------------
 
-    def _ts_exprs(self, rel: DuckRelation) -> tuple[str, str, str]:
-        """(raw, parsed microseconds, offset-aware flag) expressions for the timestamp column."""
+    def _ts_exprs(self, rel: DuckRelation, typ: str, sample: str) -> tuple[str, str, str]:
+        """(raw, parsed microseconds, offset-aware flag) expressions for the timestamp column of
+        type ``typ``; the format of text timestamps is detected on the first rows of ``sample``
+        (a relation with the source columns and ``__jm_row``)."""
         schema = rel.schema
         col = schema.timestamp
         if col is None:
             return "NULL", "NULL::BIGINT", "NULL::TINYINT"
         c = q(col)
-        typ = rel.types[col].upper()
+        typ = typ.upper()
         fmt = schema.timestamp_format
         if fmt in EPOCH_FORMATS:
             scale = EPOCH_FORMATS[fmt]
@@ -368,19 +392,19 @@ class DuckDBEngine:
                 return raw, parsed, "1::TINYINT"
             parsed = f"epoch_us(try_strptime({raw}, {lit(fmt)}))"
             return raw, parsed, f"CASE WHEN {aware} THEN 1 ELSE 0 END::TINYINT"
-        naive = self._naive_parser(rel, c, aware, norm)
+        naive = self._naive_parser(rel, c, aware, norm, sample)
         offset = f"coalesce(try_cast({c} AS TIMESTAMPTZ), try_cast({norm} AS TIMESTAMPTZ))"
         parsed = f"CASE WHEN {aware} THEN epoch_us({offset}) ELSE {naive} END"
         return raw, parsed, f"CASE WHEN {aware} THEN 1 ELSE 0 END::TINYINT"
 
-    def _naive_parser(self, rel: DuckRelation, raw: str, aware: str, norm: str) -> str:
+    def _naive_parser(self, rel: DuckRelation, raw: str, aware: str, norm: str, source: str) -> str:
         """Pick how to parse naive timestamp strings, from the first values of the column."""
         iso = f"epoch_us(try_cast({raw} AS TIMESTAMP))"
         candidates = [("ISO 8601", iso)] + [
             (f, f"epoch_us(try_strptime({raw}, {lit(f)}))") for f in COMMON_TIMESTAMP_FORMATS
         ]
         counts = ", ".join(f"count({expr}) FILTER (NOT {aware})" for _, expr in candidates)
-        sample = f"(SELECT * FROM {rel.t('src')} WHERE {raw} IS NOT NULL LIMIT {SAMPLE})"
+        sample = f"(SELECT * FROM {source} WHERE {raw} IS NOT NULL LIMIT {SAMPLE})"
         row = self._rows(
             f"SELECT count(*) FILTER (NOT {aware}), "
             f"count(try_cast({norm} AS TIMESTAMPTZ)) FILTER ({aware}), {counts} FROM {sample}"
@@ -428,7 +452,12 @@ class DuckDBEngine:
         """One pass over the source: rows per reason, and offset-aware vs naive timestamps."""
         schema = rel.schema
         assert schema.case is not None and schema.activity is not None
-        ts_raw, ts, tzk = self._ts_exprs(rel)
+        if "preparsed" in rel.cache:  # parsed while the CSV was read
+            column = q(schema.timestamp or "")
+            ts_raw, ts, tzk = f"CASE WHEN {_blank(column)} THEN NULL ELSE {column} END", TS, TZK
+        else:
+            typ = rel.types.get(schema.timestamp or "", "")
+            ts_raw, ts, tzk = self._ts_exprs(rel, typ, rel.t("src"))
         o_raw, o = self._order_exprs(rel)
         # blank: empty or only whitespace; the cheap `< '!'` test spares the regex on most rows
         reason = (
@@ -437,7 +466,8 @@ class DuckDBEngine:
         )
         if schema.timestamp:
             reason += (
-                "WHEN traw IS NULL THEN 'missing timestamp' WHEN t IS NULL THEN 'unparseable timestamp' "
+                "WHEN t IS NULL AND traw IS NULL THEN 'missing timestamp' "
+                "WHEN t IS NULL THEN 'unparseable timestamp' "
             )
         if schema.order:
             reason += (
@@ -843,9 +873,10 @@ class DuckDBEngine:
             + " END"
         )
         cap = f" LIMIT {int(limit)}" if limit is not None else ""
+        internal = [q(ROW)] + ([q(TS), q(TZK)] if "preparsed" in rel.cache else [])
         bad = self._arrow(
             f'SELECT b.r AS row, b.reason, {column_case} AS "column", {value_case} AS value, '
-            f"NULL::VARCHAR AS detail, src.* EXCLUDE ({q(ROW)}) FROM {rel.t('bad')} b "
+            f"NULL::VARCHAR AS detail, src.* EXCLUDE ({', '.join(internal)}) FROM {rel.t('bad')} b "
             f"JOIN {rel.t('src')} src ON src.{q(ROW)} = b.r ORDER BY b.r{cap}"
         )
         rows = [rel.line_row(int(r)) for r in bad.column("row").to_pylist()]
