@@ -194,8 +194,12 @@ def main() -> None:
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=TASKS)
     parser.add_argument("--formats", nargs="+", default=["parquet", "csv"], choices=["parquet", "csv"])
     parser.add_argument("--timeout", type=float, default=1800)
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="runs per measurement; the median time (and its peak memory) is kept")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs per measurement; the median time (and its peak memory) is kept",
+    )
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     args = parser.parse_args()
 

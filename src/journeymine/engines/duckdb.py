@@ -23,9 +23,20 @@ from typing import TYPE_CHECKING, Any
 
 from journeymine import progress
 from journeymine.engines.base import LogStats, OnInvalid
-from journeymine.errors import ConnectorError, EngineError, InvalidRowsError, SchemaError
+from journeymine.engines.rules import (
+    EXAMPLES,
+    ISO,
+    NAIVE_CANDIDATES,
+    SAMPLE,
+    TEXT_TYPES,
+    choose_naive_format,
+    invalid_rows_error,
+    mixed_timezones_error,
+    reason_columns,
+)
+from journeymine.errors import ConnectorError, EngineError, SchemaError
 from journeymine.hookspecs import hookimpl
-from journeymine.schema import COMMON_TIMESTAMP_FORMATS, EPOCH_FORMATS, Schema
+from journeymine.schema import EPOCH_FORMATS, Schema
 from journeymine.segments import warn_varying
 
 if TYPE_CHECKING:
@@ -40,8 +51,6 @@ __all__ = ["DuckDBEngine", "DuckDBEngineFactory", "journeymine_register_engines"
 ROW = "__jm_row"
 #: times parsed while a CSV is read (microseconds), and whether each carried a UTC offset
 TS, TZK = "__jm_t", "__jm_tzk"
-SAMPLE = 10_000
-EXAMPLES = 5
 
 
 def q(name: str) -> str:
@@ -247,7 +256,6 @@ class DuckDBEngine:
     def _load_csv(self, rel: DuckRelation, on_invalid: OnInvalid) -> None:
         scan, schema = rel.scan, rel.schema
         opts = dict(scan.options)
-        varchar = [c for k, c in schema.mapped.items() if k != "order"]
         args = [
             lit(list(scan.paths)),
             "header = true",
@@ -259,7 +267,6 @@ class DuckDBEngine:
             f"rejects_scan = {lit(rel.prefix + 'rejscan')}",
             "store_rejects = true",
             f"nullstr = {lit(['', *opts.get('na_values', ())])}",
-            "types = {" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in varchar) + "}",
         ]
         if opts.get("encoding"):
             args.append(f"encoding = {lit(opts['encoding'])}")
@@ -271,7 +278,8 @@ class DuckDBEngine:
             # Parse the times while the file is read, once: keep the text only where it did not
             # parse (for the quarantine), so the table holds 8 bytes a row, not the text.
             column = q(schema.timestamp)
-            sample_args = [a for a in args if "rejects" not in a] + ["ignore_errors = true"]
+            sample_args = [a for a in args if "rejects" not in a]
+            sample_args += ["ignore_errors = true", "all_varchar = true"]
             sample = (
                 f"(SELECT (row_number() OVER () - 1) AS {q(ROW)}, * FROM "
                 f"(SELECT * FROM read_csv({', '.join(sample_args)}) LIMIT {SAMPLE}))"
@@ -282,21 +290,19 @@ class DuckDBEngine:
                 f"(SELECT *, {parsed} AS {TS}, {tzk} AS {TZK}"
             )
             rel.cache["preparsed"] = True
-        for attempt in ("typed", "all_varchar"):
-            extra = ", all_varchar = true" if attempt == "all_varchar" else ""
-            source = f"read_csv({', '.join(args)}{extra})"
-            query = f"SELECT * FROM {source}" if select == "*" else f"SELECT {select} FROM {source})"
-            try:
-                self._sql(f"CREATE OR REPLACE TABLE {rel.t('raw')} AS {query}")
-                break
-            except duckdb.Error as exc:
-                if attempt == "typed" and "onver" in str(exc):  # a sniffed type failed later on
-                    continue
-                raise ConnectorError(
-                    f"cannot read {scan.location} as CSV: {_first_lines(str(exc))}\n"
-                    f"Check the delimiter (pass delimiter=...), the encoding, or whether the file "
-                    f"is really a CSV."
-                ) from None
+        # every column as text: attributes are typed later by one rule shared by every engine
+        # (rules.TEXT_TYPES), never by a sniffer that looks at some rows only
+        source = f"read_csv({', '.join(args)}, all_varchar = true)"
+        query = f"SELECT * FROM {source}" if select == "*" else f"SELECT {select} FROM {source})"
+        rel.cache["text"] = True
+        try:
+            self._sql(f"CREATE OR REPLACE TABLE {rel.t('raw')} AS {query}")
+        except duckdb.Error as exc:
+            raise ConnectorError(
+                f"cannot read {scan.location} as CSV: {_first_lines(str(exc))}\n"
+                f"Check the delimiter (pass delimiter=...), the encoding, or whether the file "
+                f"is really a CSV."
+            ) from None
         rel.tables.append(f"{rel.prefix}raw")
         rejects = self._rows(f"SELECT DISTINCT line FROM {rel.t('rej')} ORDER BY line")
         rel.reject_lines = [int(r[0]) for r in rejects]
@@ -399,9 +405,14 @@ class DuckDBEngine:
 
     def _naive_parser(self, rel: DuckRelation, raw: str, aware: str, norm: str, source: str) -> str:
         """Pick how to parse naive timestamp strings, from the first values of the column."""
-        iso = f"epoch_us(try_cast({raw} AS TIMESTAMP))"
-        candidates = [("ISO 8601", iso)] + [
-            (f, f"epoch_us(try_strptime({raw}, {lit(f)}))") for f in COMMON_TIMESTAMP_FORMATS
+        candidates = [
+            (
+                f,
+                f"epoch_us(try_strptime({raw}, {lit(f)}))"
+                if f != ISO
+                else f"epoch_us(try_cast({raw} AS TIMESTAMP))",
+            )
+            for f in NAIVE_CANDIDATES
         ]
         counts = ", ".join(f"count({expr}) FILTER (NOT {aware})" for _, expr in candidates)
         sample = f"(SELECT * FROM {source} WHERE {raw} IS NOT NULL LIMIT {SAMPLE})"
@@ -410,31 +421,15 @@ class DuckDBEngine:
             f"count(try_cast({norm} AS TIMESTAMPTZ)) FILTER ({aware}), {counts} FROM {sample}"
         )[0]
         total, aware_ok, hits = row[0], row[1], list(row[2:])
-        if total == 0:
-            return iso
-        full = [name for (name, _), n in zip(candidates, hits) if n == total]
-        if full:
-            day = [f for f in full if f.startswith("%d")]
-            month = [f for f in full if f.startswith("%m")]
-            if day and month and len(full) == len(day) + len(month):
-                examples = self._rows(f"SELECT {raw} FROM {sample} WHERE NOT {aware} LIMIT 3")
-                raise SchemaError(
-                    f"timestamps in column {rel.schema.timestamp!r} of {rel.scan.location} read "
-                    f"as day-first and as month-first (e.g. {', '.join(e[0] for e in examples)}); "
-                    f"pass timestamp_format={day[0]!r} or {month[0]!r}"
-                )
-            chosen = full[0]
-        else:
-            best = max(range(len(hits)), key=lambda i: (hits[i], -i))
-            if hits[best] == 0 and not aware_ok:
-                examples = self._rows(f"SELECT {q(ROW)}, {raw} FROM {sample} LIMIT 3")
-                shown = ", ".join(f"{v!r} ({rel.scan.where(rel.line_row(r))})" for r, v in examples)
-                raise SchemaError(
-                    f"cannot read the timestamps in column {rel.schema.timestamp!r} of "
-                    f"{rel.scan.location}: {shown}; pass timestamp_format=... (a strftime format "
-                    f"like '%d-%m-%Y %H:%M:%S'), or map the right column with timestamp=..."
-                )
-            chosen = candidates[best][0]  # values no format reads become invalid rows
+        shown = self._rows(f"SELECT {q(ROW)}, {raw} FROM {sample} LIMIT 3") if total else []
+        chosen = choose_naive_format(
+            total,
+            hits,
+            aware_ok,
+            column=rel.schema.timestamp or "",
+            location=rel.scan.location,
+            examples=[f"{v!r} ({rel.scan.where(rel.line_row(r))})" for r, v in shown],
+        )
         rel.cache["timestamp_format"] = chosen
         return dict(candidates)[chosen]
 
@@ -510,41 +505,20 @@ class DuckDBEngine:
         rel.cache.setdefault("tz", "UTC" if aware else None)
 
     def _mixed_timezones(self, rel: DuckRelation) -> None:
-        shown = []
         column = q(rel.schema.timestamp or "")
-        for kind, label in ((1, "with an offset"), (0, "without")):
+        shown = []
+        for kind in (1, 0):
             rows = self._rows(
                 f"SELECT p.r, CAST(src.{column} AS VARCHAR) FROM {rel.parsed} p "
                 f"JOIN {rel.t('src')} src ON src.{q(ROW)} = p.r WHERE p.tzk = {kind} "
                 f"AND p.t IS NOT NULL ORDER BY p.r LIMIT 2"
             )
-            shown.append(
-                f"{label}: " + ", ".join(f"{v!r} ({rel.scan.where(rel.line_row(r))})" for r, v in rows)
-            )
-        raise SchemaError(
-            f"timestamp column {rel.schema.timestamp!r} of {rel.scan.location} mixes values with "
-            f"and without a UTC offset ({'; '.join(shown)}); naive times cannot be placed on one "
-            f"time line with offset-aware ones. Add the offset to every value, or strip it from "
-            f"every value."
-        )
+            shown.append([f"{v!r} ({rel.scan.where(rel.line_row(r))})" for r, v in rows])
+        raise mixed_timezones_error(rel.schema.timestamp or "", rel.scan.location, *shown)
 
     def _raise_invalid(self, rel: DuckRelation, reasons: dict[str, int]) -> None:
-        sample = self.quarantine(rel, limit=EXAMPLES).to_pylist()
-        lines = [
-            f"  {rel.scan.where(int(r['row']))}: {r['reason']}"
-            + (f" in column {r['column']!r}" if r["column"] else "")
-            + (f" (value {r['value']!r})" if r["value"] not in (None, "") else "")
-            + (f": {r['detail']}" if r.get("detail") else "")
-            for r in sample
-        ]
-        counts = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
-        total = sum(reasons.values())
-        raise InvalidRowsError(
-            f"{rel.scan.location}: {total} row{'s' * (total != 1)} cannot be used ({counts}); "
-            f"for example:\n" + "\n".join(lines) + "\nFix the source, or pass "
-            "on_invalid='quarantine' to set such rows aside (see log.quarantine).",
-            counts=reasons,
-        )
+        examples = self.quarantine(rel, limit=EXAMPLES).to_pylist()
+        raise invalid_rows_error(rel.scan, reasons, examples)
 
     # -- prepare ------------------------------------------------------------------------------
 
@@ -694,8 +668,20 @@ class DuckDBEngine:
                     )
                     examples.append((case, [v[0] for v in values]))
                 warn_varying(column, int(n), examples)
+            if rel.cache.get("text") and rel.types[column].upper() == "VARCHAR":
+                self._type_text(table)
             rel.cache[key] = table
         return str(rel.cache[key])
+
+    def _type_text(self, table: str) -> None:
+        """Type a text attribute by the first rule of ``rules.TEXT_TYPES`` all its values meet."""
+        tests = ", ".join(f"bool_and(regexp_full_match(v, {lit(rx)}))" for _, rx in TEXT_TYPES)
+        met = self._rows(f"SELECT {tests} FROM {table} WHERE v IS NOT NULL")[0]
+        for (sql_type, _), ok in zip(TEXT_TYPES, met):
+            if ok:
+                typed = f"SELECT c, nd, CAST(v AS {sql_type}) AS v FROM {table}"
+                self._sql(f"CREATE OR REPLACE TABLE {table} AS {typed}")
+                return
 
     def _numeric(self, rel: DuckRelation, column: str) -> str:
         """The attribute table with ``v`` cast to DOUBLE, or a clear error."""
@@ -854,14 +840,7 @@ class DuckDBEngine:
         import pyarrow as pa
 
         schema = rel.schema
-        column_of = {
-            "empty case id": schema.case,
-            "empty activity": schema.activity,
-            "missing timestamp": schema.timestamp,
-            "unparseable timestamp": schema.timestamp,
-            "missing order value": schema.order,
-            "order value is not a number": schema.order,
-        }
+        column_of = reason_columns(schema)
         column_case = (
             "CASE b.reason "
             + " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in column_of.items() if v)
