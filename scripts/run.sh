@@ -5,8 +5,8 @@
 #   bash scripts/run.sh test    # install, then lint, type-check, run every test and build the docs
 #
 # It installs into .venv (reused while pyproject.toml is unchanged), and the system tools the
-# project needs when they are missing: Graphviz `dot` through apt-get when run as root, otherwise a
-# clear message saying how. Set PYTHON to choose the interpreter (default: python3, >= 3.10).
+# project needs when they are missing: Graphviz `dot` and a Java runtime (for Spark) through
+# apt-get when run as root, otherwise a clear message saying how. Set PYTHON to choose the interpreter (default: python3, >= 3.10).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -42,6 +42,8 @@ apt_install() {  # apt_install <command> <debian packages...>
 }
 
 apt_install dot graphviz
+# the Spark engine's tests run Spark in local mode, which needs a Java runtime (17 or newer)
+apt_install java openjdk-17-jre-headless
 
 # Python packages, into .venv; reinstalled only when pyproject.toml changes.
 if [ ! -x .venv/bin/python ]; then
@@ -53,7 +55,7 @@ want="$("$python" -c 'import glob, hashlib; print(hashlib.sha256(b"".join(open(f
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "installing journeymine and its test, lint, type and docs tools into .venv"
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".[pm4py,sql,test,lint,type,docs]"
+  .venv/bin/python -m pip install --quiet -e ".[pm4py,sql,spark,test,lint,type,docs]"
   echo "$want" > "$stamp"
 fi
 

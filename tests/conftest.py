@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import warnings
 
 import pytest
@@ -24,3 +25,23 @@ def demo_log(demo_frame):
     import journeymine as jm
 
     return jm.read_events(demo_frame, **jm.datasets.DEMO_COLUMNS)
+
+
+SPARK_SETTINGS = {
+    "spark.sql.shuffle.partitions": "2",
+    "spark.default.parallelism": "2",
+    "spark.sql.adaptive.enabled": "false",
+}
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """A local Spark engine, started once per test process."""
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("no Java runtime: the Spark engine needs one (apt-get install openjdk-17-jre-headless)")
+    from journeymine.engines.spark import SparkEngine
+
+    engine = SparkEngine(master="local[2]", config=SPARK_SETTINGS)
+    _ = engine.session  # start it once
+    yield engine
+    engine.close()

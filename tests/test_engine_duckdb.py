@@ -102,5 +102,5 @@ def test_an_engine_instance_can_be_closed_and_reopened():
 
 
 def test_unknown_engine_names_the_known_ones():
-    with pytest.raises(jm.PluginError, match="unknown engine 'spark'; known engines: duckdb"):
-        jm.read_events(FRAME, case="c", activity="x", timestamp="t", engine="spark")
+    with pytest.raises(jm.PluginError, match="unknown engine 'flink'; known engines: duckdb, spark"):
+        jm.read_events(FRAME, case="c", activity="x", timestamp="t", engine="flink")

@@ -188,7 +188,7 @@ def test_a_plugin_package_is_discovered_and_used(installed, tmp_path):
     lines = result.stdout.splitlines()
     assert (
         lines[0]
-        == "3 2 ['csv', 'dataframe', 'jmx', 'parquet', 'sql', 'xes'] ['example-rework'] ['example-text']"
+        == "3 2 ['csv', 'dataframe', 'jmx', 'parquet', 'spark', 'sql', 'xes'] ['example-rework'] ['example-text']"
     )
     assert lines[1] == "jmx"
     rows = listing(run(LIST, installed["good"]))

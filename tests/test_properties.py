@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import journeymine as jm
@@ -87,6 +87,9 @@ def test_input_is_untouched(frame):
 @SETTINGS
 @given(event_frames(invalid=True))
 def test_quarantine_accounts_for_every_row(frame):
+    # a timestamp column where no value parses at all is a mapping or format problem, not bad
+    # rows: that is a SchemaError (tested in test_mining), not a quarantine
+    assume(frame["timestamp"].notna().any() and (frame["timestamp"] != "not a time").any())
     log = jm.read_events(frame.drop(columns="expected_reason"), on_invalid="quarantine", **MAP)
     expected = frame["expected_reason"].dropna()
     assert log.rows_read == len(frame) == log.n_events + log.invalid_rows

@@ -106,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     [...]
     0
     """
+    from journeymine import progress
+
     args = _parser().parse_args(argv)
     try:
         if args.command == "mine":
@@ -118,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:  # e.g. `journeymine mine ... | head`
         return 0
+    finally:
+        progress.disable()  # main() may be called from a program that carries on
 
 
 def _read(args: argparse.Namespace) -> EventLog:

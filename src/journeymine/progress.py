@@ -7,6 +7,7 @@ seconds, followed by its duration when it ends.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
@@ -50,9 +51,14 @@ def step(what: str) -> Iterator[None]:
     started = time.perf_counter()
     shown = threading.Event()
 
+    def say(text: str) -> None:
+        # the stream may have gone away: progress is not worth an error
+        with contextlib.suppress(OSError, ValueError):
+            print(f"journeymine: {text}", file=stream, flush=True)
+
     def announce() -> None:
         shown.set()
-        print(f"journeymine: {what} ...", file=stream, flush=True)
+        say(f"{what} ...")
 
     timer = threading.Timer(_delay, announce)
     timer.daemon = True
@@ -63,4 +69,4 @@ def step(what: str) -> Iterator[None]:
         timer.cancel()
         if shown.is_set():
             elapsed = time.perf_counter() - started
-            print(f"journeymine: {what}: done in {elapsed:.1f} s", file=stream, flush=True)
+            say(f"{what}: done in {elapsed:.1f} s")

@@ -55,6 +55,7 @@ BUILTIN_MODULES = (
     "journeymine.connectors.dataframe",
     "journeymine.connectors.sql",
     "journeymine.engines.duckdb",
+    "journeymine.engines.spark",
 )
 
 T = TypeVar("T")

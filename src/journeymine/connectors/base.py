@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 __all__ = ["Connector", "Scan", "source_name"]
 
-ScanKind = Literal["csv", "parquet", "arrow"]
+#: "csv", "parquet" and "arrow" are read by every engine; an engine may read kinds of its own
+#: (the Spark engine reads "spark": a Spark DataFrame), and refuses the kinds it does not know
+ScanKind = str
 
 
 @dataclass(frozen=True)
@@ -27,9 +29,10 @@ class Scan:
 
     Parameters
     ----------
-    kind : {"csv", "parquet", "arrow"}
+    kind : str
         ``"csv"`` and ``"parquet"`` are read by the engine itself from ``paths``;
-        ``"arrow"`` is read from the stream that ``open()`` returns.
+        ``"arrow"`` is read from the stream that ``open()`` returns. Other kinds belong to one
+        engine (``"spark"``: ``open()`` returns a Spark DataFrame).
     location : str
         Where the data comes from, for messages (a path, ``"DataFrame"``, a table name).
     columns : tuple of str
@@ -52,7 +55,7 @@ class Scan:
     columns: tuple[str, ...]
     paths: tuple[str, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
-    open: Callable[[], pa.RecordBatchReader | pa.Table] | None = None
+    open: Callable[[], pa.RecordBatchReader | pa.Table | Any] | None = None
     first_line: int | None = None
 
     def where(self, row: int) -> str:

@@ -248,7 +248,8 @@ class DuckDBEngine:
         elif scan.kind == "arrow":
             self._load_arrow(rel)
         else:
-            raise EngineError(f"the duckdb engine cannot read a scan of kind {scan.kind!r}")
+            hint = "; pass engine='spark'" if scan.kind == "spark" else ""
+            raise EngineError(f"the duckdb engine cannot read a scan of kind {scan.kind!r}{hint}")
         (count,) = self._rows(f"SELECT count(*) FROM {src}")[0]
         if count == 0 and not rel.reject_lines:
             raise ConnectorError(f"{scan.location} has no rows (only a header?); nothing to mine")

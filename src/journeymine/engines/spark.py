@@ -1,0 +1,1028 @@
+"""The Spark engine: the same journey mining on Apache Spark, for data that outgrows one machine.
+
+Install with ``pip install 'journeymine[spark]'`` (pyspark >= 3.5; a Java runtime). The engine
+implements the same verbs as the DuckDB engine with the same rules (``engines/rules.py``), and its
+results are equal to DuckDB's: the golden tests run both engines on the same logs.
+
+The event data never comes to the driver: the log is prepared as one row per case (its activity
+codes and times in order, sorted within each case by time, order value and input row), persisted,
+and every verb is an aggregation whose small result comes back as Arrow.
+
+A case with more events than ``max_case_events`` (one million by default: a bot, a test account)
+would have to fit in one task's memory; such cases are refused with their ids
+(``on_invalid="raise"``) or set aside with the reason "case over the event limit".
+
+For example::
+
+    from journeymine.engines.spark import SparkEngine
+    engine = SparkEngine(master="local[4]", config={"spark.driver.memory": "8g"})
+    log = jm.read_events("lake/events/", case="customer", activity="event", timestamp="ts",
+                         engine=engine)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from journeymine import progress
+from journeymine.connectors.base import Scan
+from journeymine.engines.base import LogStats, OnInvalid
+from journeymine.engines.rules import (
+    EXAMPLES,
+    ISO,
+    NAIVE_CANDIDATES,
+    SAMPLE,
+    TEXT_TYPES,
+    choose_naive_format,
+    invalid_rows_error,
+    mixed_timezones_error,
+    reason_columns,
+    spark_pattern,
+)
+from journeymine.errors import ConnectorError, EngineError, SchemaError
+from journeymine.hookspecs import hookimpl
+from journeymine.schema import EPOCH_FORMATS, Schema
+from journeymine.segments import warn_varying
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from pyspark.sql import Column, SparkSession
+
+    from journeymine.segments import Segmentation
+
+__all__ = [
+    "SparkConnector",
+    "SparkEngine",
+    "SparkEngineFactory",
+    "journeymine_register_connectors",
+    "journeymine_register_engines",
+    "journeymine_resolve_connector",
+]
+
+ROW, CORRUPT = "__jm_row", "__jm_corrupt"
+#: settings for a local session; a cluster's own settings win where the user gives them
+DEFAULT_CONFIG = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "8",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+}
+REMOTE_ENV, MASTER_ENV = "SPARK_REMOTE", "JOURNEYMINE_SPARK_MASTER"
+LIMIT = 1_000_000
+
+
+def _functions() -> Any:
+    try:
+        from pyspark.sql import functions as F
+    except ImportError:
+        raise EngineError(
+            "the spark engine needs pyspark: pip install 'journeymine[spark]' (and a Java runtime)"
+        ) from None
+    return F
+
+
+@dataclass(eq=False)
+class SparkRelation:
+    """The Spark engine's handle on one loaded log (opaque above the engine)."""
+
+    engine: SparkEngine
+    scan: Scan
+    schema: Schema
+    columns: tuple[str, ...]
+    types: dict[str, str]
+    src: Any  # DataFrame: __jm_row, the source columns (and __jm_corrupt for CSV)
+    stats: LogStats = field(init=False)
+    parsed: Any = None  # DataFrame: r, c, a, traw, t, tzk, oraw, o, reason
+    valid: Any = None  # DataFrame: r, c, a, t, o of the valid events
+    bad: Any = None  # DataFrame: r, reason (persisted)
+    cs: Any = None  # DataFrame: c, n, seq, ts, k (persisted)
+    names: list[str] = field(default_factory=list)
+    persisted: list[Any] = field(default_factory=list)
+    cache: dict[Any, Any] = field(default_factory=dict)
+
+
+class SparkEngine:
+    """The Apache Spark engine.
+
+    Parameters
+    ----------
+    session : SparkSession, optional
+        A session to use; by default one is built from the other settings on first use.
+    master : str, optional
+        e.g. ``"local[4]"`` or ``"yarn"``; default ``$JOURNEYMINE_SPARK_MASTER`` or
+        ``"local[*]"``.
+    remote : str, optional
+        A Spark Connect URL (``"sc://host:15002"``); default ``$SPARK_REMOTE``.
+    config : mapping, optional
+        Spark settings for a session built here (``{"spark.driver.memory": "8g"}``).
+    max_case_events : int
+        The most events one case may have (see the module docstring).
+    """
+
+    name = "spark"
+
+    def __init__(
+        self,
+        *,
+        session: SparkSession | None = None,
+        master: str | None = None,
+        remote: str | None = None,
+        config: Mapping[str, str] | None = None,
+        max_case_events: int = LIMIT,
+    ) -> None:
+        self.session_given = session
+        self.master = master
+        self.remote = remote
+        self.config = dict(config or {})
+        self.max_case_events = max_case_events
+        self._session = session
+        self._owned = False
+        self._garbage: list[Any] = []
+
+    def __repr__(self) -> str:
+        return f"SparkEngine(master={self.master!r}, remote={self.remote!r})"
+
+    @property
+    def session(self) -> SparkSession:
+        """The SparkSession (built on first use)."""
+        if self._session is None:
+            _functions()
+            from pyspark.sql import SparkSession
+
+            builder = SparkSession.builder.appName("journeymine")
+            remote = self.remote or os.environ.get(REMOTE_ENV)
+            if remote:
+                builder = builder.remote(remote)
+            else:
+                builder = builder.master(self.master or os.environ.get(MASTER_ENV, "local[*]"))
+            for key, value in {**DEFAULT_CONFIG, **self.config}.items():
+                builder = builder.config(key, value)
+            with progress.step("starting Spark"):
+                running = SparkSession.getActiveSession()
+                self._session = builder.getOrCreate()
+                # a session that was already running is shared: close() must not stop it
+                self._owned = running is None
+        session = self._session
+        session.conf.set("spark.sql.session.timeZone", "UTC")
+        return session
+
+    def close(self) -> None:
+        """Stop the session if this engine started it (a session passed in, or one that was
+        already running, is left running)."""
+        if self._session is not None and self._owned:
+            self._session.stop()
+        self._session = None
+        self._owned = False
+
+    def _forget(self, frames: list[Any]) -> None:
+        self._garbage.extend(frames)
+
+    def _collect_garbage(self) -> None:
+        frames, self._garbage = self._garbage, []
+        for frame in frames:
+            with contextlib.suppress(Exception):  # the session may be gone
+                frame.unpersist()
+
+    def _persist(self, rel: SparkRelation, frame: Any) -> Any:
+        from pyspark import StorageLevel
+
+        try:
+            frame = frame.persist(StorageLevel.MEMORY_AND_DISK)
+        except Exception:  # Spark Connect before 3.5 cannot persist; recompute instead
+            return frame
+        rel.persisted.append(frame)
+        return frame
+
+    def _arrow(self, frame: Any) -> pa.Table:
+        """Bring a small result to the driver as Arrow."""
+        import pyarrow as pa
+
+        self._collect_garbage()
+        if hasattr(frame, "toArrow"):
+            table = frame.toArrow()
+        else:  # pyspark 3.5
+            table = pa.Table.from_pandas(frame.toPandas(), preserve_index=False)
+        return table
+
+    # -- load ---------------------------------------------------------------------------------
+
+    def load(self, scan: Scan, schema: Schema, *, on_invalid: OnInvalid) -> SparkRelation:
+        """Read, validate and prepare a log (see :class:`journeymine.engines.base.Engine`)."""
+        F = _functions()
+        self._collect_garbage()
+        internal = [c for c in scan.columns if c.startswith("__jm_")]
+        if internal:
+            raise SchemaError(
+                f"{scan.location} has a column named {internal[0]!r}; names starting with '__jm_' "
+                f"are journeymine's own: rename it"
+            )
+        with progress.step(f"reading {scan.location}"):
+            src = self._source(scan)
+        types = {n: t for n, t in src.dtypes if not n.startswith("__jm_")}
+        rel = SparkRelation(self, scan, schema, tuple(types), types, src)
+        weakref.finalize(rel, self._forget, rel.persisted)
+        if scan.kind == "csv":
+            rel.cache["text"] = True
+            rel.src = self._persist(rel, self._csv_rows(rel, src, F))
+        with progress.step("checking rows"):
+            self._check(rel, on_invalid, F)
+        with progress.step("ordering events"):
+            self._prepare(rel, on_invalid, F)
+        return rel
+
+    def _source(self, scan: Scan) -> Any:
+        F = _functions()
+        spark = self.session
+        if scan.kind == "csv":
+            from pyspark.sql.types import StringType, StructField, StructType
+
+            opts = dict(scan.options)
+            fields = [StructField(c, StringType()) for c in scan.columns]
+            fields.append(StructField(CORRUPT, StringType()))
+            reader = spark.read.options(
+                header=True,
+                sep=opts.get("delimiter", ","),
+                quote='"',
+                escape='"',
+                mode="PERMISSIVE",
+                columnNameOfCorruptRecord=CORRUPT,
+                encoding=_charset(opts.get("encoding")),
+                multiLine=False,
+            )
+            frame = reader.schema(StructType(fields)).csv(list(scan.paths))
+            na = list(opts.get("na_values", ()))
+            if na:
+                frame = frame.select(
+                    *[
+                        F.when(_col(c).isin(na), None).otherwise(_col(c)).alias(c)
+                        if c != CORRUPT
+                        else F.col(CORRUPT)
+                        for c in frame.columns
+                    ]
+                )
+            return frame.withColumn("__jm_mid", F.monotonically_increasing_id())
+        if scan.kind == "parquet":
+            return self._parquet(scan, F)
+        if scan.kind == "arrow":
+            import numpy as np
+            import pyarrow as pa
+
+            assert scan.open is not None
+            data = scan.open()
+            if isinstance(data, pa.RecordBatchReader):
+                data = data.read_all()
+            table = data.append_column(ROW, pa.array(np.arange(data.num_rows, dtype=np.int64)))
+            return spark.createDataFrame(table)
+        if scan.kind == "spark":
+            assert scan.open is not None
+            frame = scan.open()
+            return frame.withColumn(ROW, F.monotonically_increasing_id())
+        raise EngineError(f"the spark engine cannot read a scan of kind {scan.kind!r}")
+
+    def _parquet(self, scan: Scan, F: Any) -> Any:
+        import pyarrow.parquet as pq
+
+        files = list(scan.paths)
+        offsets: dict[str, int] = {}
+        total = 0
+        for f in files:
+            offsets[Path(f).resolve().as_uri()] = total
+            total += pq.ParquetFile(f).metadata.num_rows
+        frame = self.session.read.option("mergeSchema", "true").parquet(*files)
+        uris = F.create_map(*[x for uri, off in offsets.items() for x in (F.lit(uri), F.lit(off))])
+        path = F.regexp_replace(F.col("_metadata.file_path"), "^file:/+", "file:///")
+        return frame.withColumn(ROW, (uris[path] + F.col("_metadata.row_index")).cast("bigint"))
+
+    def _csv_rows(self, rel: SparkRelation, frame: Any, F: Any) -> Any:
+        """Dense input row numbers for a CSV: the splits of one file are read in file order, so
+        a row is the rows of the earlier partitions plus its place in its own."""
+        frame = frame.withColumn("__jm_pid", F.spark_partition_id())
+        counts = sorted(frame.groupBy("__jm_pid").count().collect())
+        offsets, total = [], 0
+        for row in counts:
+            offsets += [F.lit(int(row[0])), F.lit(total)]
+            total += int(row[1])
+        mapping = F.create_map(*offsets) if offsets else F.create_map(F.lit(0), F.lit(0))
+        local = F.col("__jm_mid") - F.shiftleft(F.col("__jm_pid").cast("bigint"), 33)
+        frame = frame.withColumn(ROW, (mapping[F.col("__jm_pid")] + local).cast("bigint"))
+        return frame.drop("__jm_mid", "__jm_pid")
+
+    # -- validation ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _blank(column: Column) -> Column:
+        return column.rlike(r"^\s*$")
+
+    def _ts_exprs(self, rel: SparkRelation, F: Any) -> tuple[Column, Column, Column]:
+        """(raw, parsed microseconds, offset-aware flag) for the timestamp column."""
+        schema = rel.schema
+        col = schema.timestamp
+        if col is None:
+            return F.lit(None), F.lit(None).cast("bigint"), F.lit(None).cast("tinyint")
+        c = _col(col)
+        typ = rel.types[col].lower()
+        fmt = schema.timestamp_format
+        if fmt in EPOCH_FORMATS:
+            scale = EPOCH_FORMATS[fmt]
+            raw = F.when(self._blank(c.cast("string")), None).otherwise(c)
+            parsed = (F.expr(f"try_cast(`{col}` AS DOUBLE)") * scale).cast("bigint")
+            return raw, parsed, F.lit(None).cast("tinyint")
+        if typ == "timestamp":
+            rel.cache["tz"] = "UTC"
+            return c, F.unix_micros(c), F.lit(1).cast("tinyint")
+        if typ in ("timestamp_ntz", "date"):
+            return c, F.unix_micros(c.cast("timestamp")), F.lit(0).cast("tinyint")
+        if typ != "string":
+            raise SchemaError(
+                f"timestamp column {col!r} in {rel.scan.location} holds {typ.upper()} values, not "
+                f"times; pass timestamp_format='epoch_s' (or 'epoch_ms', 'epoch_us') for numbers "
+                f"since 1970, or map the right column with timestamp=..."
+            )
+        raw = F.when(self._blank(c), None).otherwise(c)
+        ends = None
+        for n in (3, 5, 6):
+            test = F.substring(c, -n, 1).isin("+", "-")
+            ends = test if ends is None else ends | test
+        aware = c.contains(":") & (F.substring(c, -1, 1).isin("Z", "z") | ends)
+        norm = F.regexp_replace(F.regexp_replace(F.trim(c), "z", "Z"), r"\s+([+-]\d\d(:?\d\d)?|Z)$", "$1")
+        offset = F.coalesce(F.expr(f"try_cast(`{col}` AS TIMESTAMP)"), _try_ts(norm))
+        if fmt is not None:
+            pattern = spark_pattern(fmt)
+            parsed_ts = F.expr(f"try_to_timestamp(`{col}`, {_lit(pattern)})")
+            if "%z" in fmt or "%Z" in fmt:
+                return raw, F.unix_micros(parsed_ts), F.lit(1).cast("tinyint")
+            return raw, F.unix_micros(parsed_ts), F.when(aware, 1).otherwise(0).cast("tinyint")
+        naive = self._naive_parser(rel, c, col, aware, offset, F)
+        parsed = F.when(aware, F.unix_micros(offset)).otherwise(naive)
+        return raw, parsed, F.when(aware, 1).otherwise(0).cast("tinyint")
+
+    def _naive_parser(
+        self, rel: SparkRelation, c: Column, col: str, aware: Column, offset: Column, F: Any
+    ) -> Column:
+        candidates = {name: self._naive(col, name, F) for name in NAIVE_CANDIDATES}
+        sample = rel.src.where(c.isNotNull() & ~self._blank(c)).orderBy(ROW).limit(SAMPLE)
+        aggs = [F.count(F.when(~aware, 1)).alias("total"), F.count(F.when(aware, offset)).alias("aware_ok")]
+        aggs += [F.count(F.when(~aware, expr)).alias(f"h{i}") for i, expr in enumerate(candidates.values())]
+        row = sample.agg(*aggs).collect()[0]
+        total, aware_ok = int(row["total"]), int(row["aware_ok"])
+        hits = [int(row[f"h{i}"]) for i in range(len(candidates))]
+        shown = []
+        if total:
+            for r in sample.select(ROW, c).limit(3).collect():
+                shown.append(f"{r[1]!r} ({rel.scan.where(int(r[0]))})")
+        chosen = choose_naive_format(
+            total, hits, aware_ok, column=col, location=rel.scan.location, examples=shown
+        )
+        rel.cache["timestamp_format"] = chosen
+        return candidates[chosen]
+
+    @staticmethod
+    def _naive(col: str, name: str, F: Any) -> Column:
+        if name == ISO:
+            return F.unix_micros(F.expr(f"try_cast(try_cast(`{col}` AS TIMESTAMP_NTZ) AS TIMESTAMP)"))
+        return F.unix_micros(F.expr(f"try_to_timestamp(`{col}`, {_lit(spark_pattern(name))})"))
+
+    def _check(self, rel: SparkRelation, on_invalid: OnInvalid, F: Any) -> None:
+        schema = rel.schema
+        assert schema.case is not None and schema.activity is not None
+        ts_raw, ts, tzk = self._ts_exprs(rel, F)
+        order = schema.order
+        if order is None:
+            o_raw, o = F.lit(None), F.lit(None).cast("double")
+        else:
+            oc = _col(order)
+            o_raw = F.when(self._blank(oc.cast("string")), None).otherwise(oc)
+            o = F.expr(f"try_cast(`{order}` AS DOUBLE)")
+        c = _col(schema.case).cast("string")
+        a = _col(schema.activity).cast("string")
+        corrupt = F.col(CORRUPT) if CORRUPT in rel.src.columns else F.lit(None)
+        parsed = rel.src.select(
+            F.col(ROW).alias("r"),
+            c.alias("c"),
+            a.alias("a"),
+            ts_raw.alias("traw"),
+            ts.alias("t"),
+            tzk.alias("tzk"),
+            o_raw.alias("oraw"),
+            o.alias("o"),
+            corrupt.alias("corrupt"),
+        )
+        reason = F.when(F.col("corrupt").isNotNull(), "malformed line")
+        reason = reason.when(F.col("c").isNull() | self._blank(F.col("c")), "empty case id")
+        reason = reason.when(F.col("a").isNull() | self._blank(F.col("a")), "empty activity")
+        if schema.timestamp:
+            reason = reason.when(F.col("t").isNull() & F.col("traw").isNull(), "missing timestamp")
+            reason = reason.when(F.col("t").isNull(), "unparseable timestamp")
+        if schema.order:
+            reason = reason.when(F.col("oraw").isNull(), "missing order value")
+            reason = reason.when(F.col("o").isNull(), "order value is not a number")
+        parsed = parsed.withColumn("reason", reason)
+        rel.parsed = parsed
+        row = parsed.agg(
+            F.count("*").alias("total"),
+            F.count("reason").alias("invalid"),
+            F.count(F.when((F.col("tzk") == 1) & F.col("reason").isNull(), 1)).alias("aware"),
+            F.count(F.when((F.col("tzk") == 0) & F.col("reason").isNull(), 1)).alias("naive"),
+        ).collect()[0]
+        total, invalid, aware, naive = (int(row[k]) for k in ("total", "invalid", "aware", "naive"))
+        if total == 0:
+            raise ConnectorError(f"{rel.scan.location} has no rows (only a header?); nothing to mine")
+        if aware and naive:
+            self._mixed_timezones(rel, F)
+        if invalid:
+            rel.bad = self._persist(rel, parsed.where(F.col("reason").isNotNull()).select("r", "reason"))
+            reasons = {r["reason"]: int(r["count"]) for r in rel.bad.groupBy("reason").count().collect()}
+        else:
+            rel.bad = None
+            reasons = {}
+        if reasons and on_invalid == "raise":
+            raise invalid_rows_error(rel.scan, reasons, self.quarantine(rel, limit=EXAMPLES).to_pylist())
+        rel.valid = parsed.where(F.col("reason").isNull()).select("r", "c", "a", "t", "o")
+        rel.cache["invalid"] = invalid
+        rel.cache["total"] = total
+        rel.cache.setdefault("tz", "UTC" if aware else None)
+
+    def _mixed_timezones(self, rel: SparkRelation, F: Any) -> None:
+        column = rel.schema.timestamp or ""
+        shown = []
+        for kind in (1, 0):
+            rows = (
+                rel.parsed.where((F.col("tzk") == kind) & F.col("t").isNotNull())
+                .join(rel.src.select(F.col(ROW).alias("r"), _col(column).cast("string").alias("v")), "r")
+                .orderBy("r")
+                .select("r", "v")
+                .limit(2)
+                .collect()
+            )
+            shown.append([f"{r['v']!r} ({rel.scan.where(int(r['r']))})" for r in rows])
+        raise mixed_timezones_error(column, rel.scan.location, *shown)
+
+    # -- prepare ------------------------------------------------------------------------------
+
+    def _prepare(self, rel: SparkRelation, on_invalid: OnInvalid, F: Any) -> None:
+        valid = rel.valid
+        events = int(rel.cache["total"]) - int(rel.cache["invalid"])
+        big = []
+        if events > self.max_case_events:  # else no case can be over the limit
+            big = (
+                valid.groupBy("c").count().where(F.col("count") > self.max_case_events).orderBy("c").collect()
+            )
+        if big:
+            self._oversized(rel, big, on_invalid, F)
+            valid = rel.valid
+        names = [r["a"] for r in valid.select("a").distinct().orderBy("a").collect()]
+        rel.names = names
+        spark = self.session
+        acts = spark.createDataFrame([(n, i + 1) for i, n in enumerate(names)], "a string, aid int")
+        keys = [k for k, on in (("t", rel.schema.timestamp), ("o", rel.schema.order)) if on]
+        element = F.struct(*[F.col(k) for k in [*keys, "r"]], F.col("aid"))
+        grouped = (
+            valid.join(F.broadcast(acts), "a")
+            .groupBy("c")
+            .agg(F.array_sort(F.collect_list(element)).alias("l"))
+        )
+        ts = F.transform("l", lambda e: e["t"]) if rel.schema.timestamp else F.lit(None).cast("array<bigint>")
+        seq = F.transform("l", lambda e: e["aid"])
+        cs = grouped.select(
+            "c",
+            F.size("l").cast("bigint").alias("n"),
+            seq.alias("seq"),
+            ts.alias("ts"),
+        ).withColumn("k", F.concat_ws(",", F.transform("seq", lambda x: x.cast("string"))))
+        rel.cs = self._persist(rel, cs)
+        row = rel.cs.agg(F.sum("n").alias("events"), F.count("*").alias("cases")).collect()[0]
+        rel.stats = LogStats(
+            rows_read=int(rel.cache["total"]),
+            events=int(row["events"] or 0),
+            cases=int(row["cases"]),
+            activities=len(names),
+            invalid_rows=int(rel.cache["invalid"]),
+            timezone=rel.cache["tz"] if rel.schema.timestamp else None,
+            timed=rel.schema.timestamp is not None,
+        )
+
+    def _oversized(self, rel: SparkRelation, big: list[Any], on_invalid: OnInvalid, F: Any) -> None:
+        shown = ", ".join(f"{r['c']!r} ({int(r['count']):,} events)" for r in big[:5])
+        if on_invalid == "raise":
+            raise SchemaError(
+                f"{rel.scan.location}: {len(big)} case{'s' * (len(big) != 1)} have more than "
+                f"{self.max_case_events:,} events ({shown}): a bot or a test account? Such a case "
+                f"must fit in one task. Filter them out, raise max_case_events "
+                f"(SparkEngine(max_case_events=...)), or pass on_invalid='quarantine' to set them "
+                f"aside."
+            )
+        ids = [r["c"] for r in big]
+        extra = rel.valid.where(F.col("c").isin(ids)).select(
+            "r", F.lit("case over the event limit").alias("reason")
+        )
+        rel.bad = self._persist(rel, extra if rel.bad is None else rel.bad.unionByName(extra))
+        rel.valid = rel.valid.where(~F.col("c").isin(ids))
+        count = int(sum(int(r["count"]) for r in big))
+        rel.cache["invalid"] = int(rel.cache["invalid"]) + count
+
+    # -- case attributes and segments ---------------------------------------------------------
+
+    def _valid_src(self, rel: SparkRelation, F: Any) -> Any:
+        case = _col(rel.schema.case or "").cast("string").alias("__c")
+        frame = rel.src
+        if rel.bad is not None:
+            frame = frame.join(rel.bad.select(F.col("r").alias(ROW)), ROW, "left_anti")
+        return frame.select(case, "*")
+
+    def case_attributes(self, rel: SparkRelation) -> list[str]:
+        """Columns with at most one distinct non-null value in every case."""
+        F = _functions()
+        if "case_attributes" not in rel.cache:
+            mapped = {rel.schema.case, rel.schema.activity, rel.schema.timestamp, rel.schema.order}
+            candidates = [c for c in rel.columns if c not in mapped]
+            found: list[str] = []
+            if candidates and rel.stats.events:
+                per_case = (
+                    self._valid_src(rel, F)
+                    .groupBy("__c")
+                    .agg(*[F.countDistinct(_col(c)).alias(f"n{i}") for i, c in enumerate(candidates)])
+                )
+                row = per_case.agg(*[F.max(f"n{i}") for i in range(len(candidates))]).collect()[0]
+                found = [c for i, c in enumerate(candidates) if row[i] is not None and row[i] <= 1]
+            rel.cache["case_attributes"] = found
+        return list(rel.cache["case_attributes"])
+
+    def _attribute(self, rel: SparkRelation, column: str) -> Any:
+        """A DataFrame (``c``, ``v``): a case attribute's value per case (see DuckDB's)."""
+        F = _functions()
+        key = ("attr", column)
+        if key not in rel.cache:
+            c = _col(column)
+            table = (
+                self._valid_src(rel, F)
+                .groupBy("__c")
+                .agg(F.countDistinct(c).alias("nd"), F.min(c).alias("v"))
+                .withColumnRenamed("__c", "c")
+            )
+            table = self._persist(rel, table)
+            text = bool(rel.cache.get("text")) and rel.types[column] == "string"
+            figures = [F.count(F.when(F.col("nd") > 1, 1)).alias("varying")]
+            if text:  # one job finds both the varying cases and the type of a text column
+                figures += [
+                    F.coalesce(
+                        F.min(F.when(F.col("v").isNotNull(), F.col("v").rlike(rx).cast("int"))), F.lit(-1)
+                    )
+                    for _, rx in TEXT_TYPES
+                ]
+            met = table.agg(*figures).collect()[0]
+            n = int(met[0])
+            if n:
+                varying = table.where(F.col("nd") > 1)
+                order = [k for k, on in (("t", rel.schema.timestamp), ("o", rel.schema.order)) if on]
+                firsts = (
+                    rel.valid.join(varying.select("c"), "c")
+                    .join(rel.src.select(F.col(ROW).alias("r"), c.alias("x")), "r")
+                    .where(F.col("x").isNotNull())
+                    .groupBy("c")
+                    .agg(F.min_by("x", F.struct(*[F.col(k) for k in [*order, "r"]])).alias("f"))
+                )
+                examples = []
+                for (case,) in varying.select("c").orderBy("c").limit(3).collect():
+                    values = (
+                        self._valid_src(rel, F)
+                        .where((F.col("__c") == case) & c.isNotNull())
+                        .select(c.cast("string").alias("v"))
+                        .distinct()
+                        .orderBy("v")
+                        .limit(3)
+                        .collect()
+                    )
+                    examples.append((case, [v["v"] for v in values]))
+                table = self._persist(
+                    rel,
+                    table.join(firsts, "c", "left").select(
+                        "c", "nd", F.coalesce(F.col("f"), F.col("v")).alias("v")
+                    ),
+                )
+                warn_varying(column, n, examples)
+            if text:
+                for (sql_type, _), ok in zip(TEXT_TYPES, met[1:]):
+                    if ok == 1:
+                        table = self._persist(rel, table.withColumn("v", F.col("v").cast(sql_type.lower())))
+                        break
+            rel.cache[key] = table
+        return rel.cache[key]
+
+    def _numeric(self, rel: SparkRelation, column: str) -> Any:
+        F = _functions()
+        table = self._attribute(rel, column)
+        typ = dict(table.dtypes)["v"]
+        if typ == "string":
+            bad = (
+                table.where(F.col("v").isNotNull() & F.expr("try_cast(v AS DOUBLE)").isNull())
+                .orderBy("c")
+                .limit(3)
+                .collect()
+            )
+            if bad:
+                shown = ", ".join(f"{r['v']!r} (case {r['c']!r})" for r in bad)
+                raise SchemaError(f"column {column!r} is not numeric, so it cannot be binned: {shown}")
+        elif not any(t in typ for t in ("int", "double", "float", "decimal", "long", "short", "byte")):
+            raise SchemaError(f"column {column!r} holds {typ.upper()} values; bins= needs numbers")
+        return table.select("c", F.expr("try_cast(v AS DOUBLE)").alias("v"))
+
+    def quantiles(self, rel: SparkRelation, column: str, probs: Sequence[float]) -> list[float | None]:
+        """Nearest-value quantiles of a numeric case attribute over cases (SQL percentile_disc)."""
+        F = _functions()
+        table = self._numeric(rel, column).where(F.col("v").isNotNull())
+        exprs = [F.expr(f"percentile_disc({float(p)}) WITHIN GROUP (ORDER BY v)") for p in probs]
+        row = table.agg(*exprs).collect()[0]
+        return [None if v is None else float(v) for v in row]
+
+    def _segments(self, rel: SparkRelation, by: Segmentation | None) -> Any:
+        F = _functions()
+        if by is None:
+            return None
+        key = ("seg", by)
+        if key in rel.cache:
+            return rel.cache[key]
+        if by.cohort is not None:
+            first = F.timestamp_micros(F.col("ts")[0])
+            if by.cohort == "month":
+                segment = F.date_format(first, "yyyy-MM")
+            else:
+                segment = F.date_format(F.date_trunc("week", first), "yyyy-MM-dd")
+            table = rel.cs.select("c", segment.alias("segment"))
+        elif by.edges:
+            assert by.column is not None
+            table = self._numeric(rel, by.column)
+            v, edges, labels = F.col("v"), by.edges, by.labels
+            label = F.when(v.isNull() | F.isnan(v), F.lit(None).cast("string"))
+            label = label.when(v < edges[0], labels[0])
+            for i in range(1, len(edges) - 1):
+                label = label.when(v < edges[i], labels[i])
+            label = label.when(v <= edges[-1], labels[-2]).otherwise(labels[-1])
+            table = table.select("c", label.alias("segment"))
+        else:
+            assert by.column is not None
+            table = self._attribute(rel, by.column).select("c", F.col("v").alias("segment"))
+        table = self._persist(rel, table)
+        rel.cache[key] = table
+        return table
+
+    def _cases(self, rel: SparkRelation, by: Segmentation | None) -> Any:
+        F = _functions()
+        seg = self._segments(rel, by)
+        if seg is None:
+            return rel.cs.withColumn("segment", F.lit(None))
+        return rel.cs.join(seg, "c")
+
+    def _variants_table(self, rel: SparkRelation) -> Any:
+        F = _functions()
+        if "vs" not in rel.cache:
+            names = F.array(*[F.lit(n) for n in rel.names]) if rel.names else F.array()
+            seq = F.split("k", ",").cast("array<int>")
+            vs = (
+                rel.cs.select("k")
+                .distinct()
+                .withColumn("seq", seq)
+                .withColumn("events", F.size("seq").cast("bigint"))
+                .withColumn("names", F.transform("seq", lambda x: F.element_at(names, x)))
+                .withColumn("vid", F.md5(F.concat_ws("\x1f", "names")))
+            )
+            rel.cache["vs"] = self._persist(rel, vs)
+        return rel.cache["vs"]
+
+    def _variant_counts(self, rel: SparkRelation, by: Segmentation | None) -> Any:
+        F = _functions()
+        key = ("kv", by)
+        if key not in rel.cache:
+            duration = (F.element_at("ts", -1) - F.element_at("ts", 1)).cast("double")
+            kv = (
+                self._cases(rel, by)
+                .groupBy("segment", "k")
+                .agg(F.count("*").alias("cases"), F.percentile(duration, F.lit(0.5)).alias("med"))
+            )
+            rel.cache[key] = self._persist(rel, kv)
+        return rel.cache[key]
+
+    def _name(self, rel: SparkRelation, code: Column) -> Column:
+        F = _functions()
+        names = F.array(*[F.lit(n) for n in rel.names]) if rel.names else F.array()
+        return F.element_at(names, code)
+
+    # -- verbs --------------------------------------------------------------------------------
+
+    def dfg(self, rel: SparkRelation, *, by: Segmentation | None) -> pa.Table:
+        """Directly-follows edges with counts and durations, per segment."""
+        F = _functions()
+        cases = self._cases(rel, by).where(F.col("n") > 1)
+        timed = rel.schema.timestamp is not None
+
+        def step(i: Column) -> Column:
+            dt = (F.col("ts")[i] - F.col("ts")[i - 1]).cast("double") if timed else F.lit(None).cast("double")
+            return F.struct(F.col("seq")[i - 1].alias("a"), F.col("seq")[i].alias("b"), dt.alias("dt"))
+
+        steps = cases.select(
+            "segment", F.explode(F.transform(F.sequence(F.lit(1), F.col("n") - 1), step)).alias("e")
+        )
+        x = steps.groupBy("segment", F.col("e.a").alias("a"), F.col("e.b").alias("b")).agg(
+            F.count("*").alias("count"),
+            (F.avg("e.dt") / 1e6).alias("mean_s"),
+            F.percentile(F.col("e.dt"), F.array(F.lit(0.5), F.lit(0.9))).alias("q"),
+        )
+        kv, vs = self._variant_counts(rel, by), self._variants_table(rel)
+        pairs = F.transform(
+            F.sequence(F.lit(1), F.col("events") - 1),
+            lambda i: F.col("seq")[i - 1].cast("bigint") * 4294967296 + F.col("seq")[i],
+        )
+        y = (
+            kv.join(vs, "k")
+            .where(F.col("events") > 1)
+            .select("segment", "cases", F.explode(F.array_distinct(pairs)).alias("code"))
+            .groupBy(
+                "segment",
+                (F.col("code") / 4294967296).cast("int").alias("a"),
+                (F.col("code") % 4294967296).cast("int").alias("b"),
+            )
+            .agg(F.sum("cases").alias("cases"))
+        )
+        out = x.join(
+            y.withColumnRenamed("segment", "segment_y"),
+            x["segment"].eqNullSafe(F.col("segment_y")) & (x["a"] == y["a"]) & (x["b"] == y["b"]),
+        ).select(
+            x["segment"],
+            self._name(rel, x["a"]).alias("source"),
+            self._name(rel, x["b"]).alias("target"),
+            F.col("count").cast("bigint").alias("count"),
+            F.col("cases").cast("bigint").alias("cases"),
+            F.col("mean_s").cast("double").alias("mean_s"),
+            (F.col("q")[0] / 1e6).cast("double").alias("median_s"),
+            (F.col("q")[1] / 1e6).cast("double").alias("p90_s"),
+        )
+        return self._arrow(out.orderBy(F.asc_nulls_last("segment"), "source", "target"))
+
+    def activities(self, rel: SparkRelation, *, by: Segmentation | None) -> pa.Table:
+        """Per activity and segment: events, cases, and cases starting / ending with it."""
+        F = _functions()
+        kv, vs = self._variant_counts(rel, by), self._variants_table(rel)
+        per_variant = (
+            kv.join(vs, "k")
+            .select(
+                "segment",
+                "k",
+                "cases",
+                F.col("seq")[0].alias("f"),
+                F.element_at("seq", -1).alias("l"),
+                F.explode("seq").alias("a"),
+            )
+            .groupBy("segment", "k", "cases", "f", "l", "a")
+            .count()
+        )
+        out = (
+            per_variant.groupBy("segment", "a")
+            .agg(
+                F.sum(F.col("count") * F.col("cases")).cast("bigint").alias("events"),
+                F.sum("cases").cast("bigint").alias("cases"),
+                F.coalesce(F.sum(F.when(F.col("a") == F.col("f"), F.col("cases"))), F.lit(0))
+                .cast("bigint")
+                .alias("start"),
+                F.coalesce(F.sum(F.when(F.col("a") == F.col("l"), F.col("cases"))), F.lit(0))
+                .cast("bigint")
+                .alias("end"),
+            )
+            .select(
+                "segment", self._name(rel, F.col("a")).alias("activity"), "events", "cases", "start", "end"
+            )
+        )
+        return self._arrow(out.orderBy(F.asc_nulls_last("segment"), "activity"))
+
+    def variants(self, rel: SparkRelation, *, by: Segmentation | None, top: int | None) -> pa.Table:
+        """Variants per segment with cases, share and median case duration."""
+        from pyspark.sql import Window
+
+        F = _functions()
+        kv, vs = self._variant_counts(rel, by), self._variants_table(rel)
+        w = kv.join(vs, "k").withColumn(
+            "share", F.col("cases") / F.sum("cases").over(Window.partitionBy("segment"))
+        )
+        if top is not None:
+            rank = F.row_number().over(Window.partitionBy("segment").orderBy(F.desc("cases"), "vid"))
+            w = w.withColumn("rank", rank).where(F.col("rank") <= int(top))
+        out = w.select(
+            "segment",
+            F.col("names").alias("variant"),
+            F.col("vid").alias("variant_id"),
+            "events",
+            F.col("cases").cast("bigint").alias("cases"),
+            F.col("share").cast("double").alias("share"),
+            (F.col("med") / 1e6).cast("double").alias("median_duration_s"),
+        )
+        return self._arrow(out.orderBy(F.asc_nulls_last("segment"), F.desc("cases"), "variant_id"))
+
+    def cases(
+        self, rel: SparkRelation, *, by: Segmentation | None, attributes: Mapping[str, str]
+    ) -> pa.Table:
+        """One row per case with its segment, events, start, end, duration, variant, attributes."""
+        F = _functions()
+        vs = self._variants_table(rel)
+        frame = self._cases(rel, by).join(vs.select("k", "vid"), "k")
+        for name, column in attributes.items():
+            attr = self._attribute(rel, column).select("c", F.col("v").alias(name))
+            frame = frame.join(attr, "c", "left")
+        first, last = F.element_at("ts", 1), F.element_at("ts", -1)
+        out = frame.select(
+            F.col("c").alias("case"),
+            "segment",
+            F.col("n").alias("events"),
+            F.timestamp_micros(first).cast("timestamp_ntz").alias("start"),
+            F.timestamp_micros(last).cast("timestamp_ntz").alias("end"),
+            ((last - first) / 1e6).cast("double").alias("duration_s"),
+            F.col("vid").alias("variant_id"),
+            *[_col(name) for name in attributes],
+        )
+        return self._arrow(out.orderBy("case"))
+
+    def events(self, rel: SparkRelation, *, columns: Sequence[str] = ()) -> pa.Table:
+        """The valid events in canonical order (case, position); for small logs."""
+        from pyspark.sql import Window
+
+        F = _functions()
+        keys = [k for k, on in (("t", rel.schema.timestamp), ("o", rel.schema.order)) if on]
+        w = Window.partitionBy("c").orderBy(*[F.col(k) for k in [*keys, "r"]])
+        extra = [_col(c) for c in columns]
+        if rel.schema.channel:
+            extra.insert(0, _col(rel.schema.channel).cast("string").alias("channel"))
+        out = rel.valid.join(rel.src.withColumnRenamed(ROW, "r"), "r").select(
+            F.col("c").alias("case"),
+            F.col("a").alias("activity"),
+            F.timestamp_micros("t").cast("timestamp_ntz").alias("timestamp"),
+            (F.row_number().over(w) - 1).cast("int").alias("position"),
+            *extra,
+        )
+        return self._arrow(out.orderBy("case", "position"))
+
+    def quarantine(self, rel: SparkRelation, *, limit: int | None = None) -> pa.Table:
+        """The rows set aside, with a reason each, in input order."""
+        import pyarrow as pa
+
+        F = _functions()
+        if rel.bad is None:
+            empty = {
+                "row": pa.int64(),
+                "line": pa.int64(),
+                "reason": pa.string(),
+                "column": pa.string(),
+                "value": pa.string(),
+                "detail": pa.string(),
+            }
+            fields = [pa.field(n, t) for n, t in empty.items()]
+            fields += [pa.field(c, pa.string()) for c in rel.columns]
+            return pa.schema(fields).empty_table()
+        column_of = reason_columns(rel.schema)
+        column = F.lit(None).cast("string")
+        value = F.lit(None).cast("string")
+        for reason, col in column_of.items():
+            column = F.when(F.col("reason") == reason, F.lit(col)).otherwise(column)
+            value = F.when(F.col("reason") == reason, _col(col).cast("string")).otherwise(value)
+        if CORRUPT in rel.src.columns:
+            value = F.when(F.col("reason") == "malformed line", F.col(CORRUPT)).otherwise(value)
+        first = rel.scan.first_line
+        line = (F.col("r") + first) if first is not None else F.lit(None).cast("bigint")
+        frame = (
+            rel.bad.join(rel.src.withColumnRenamed(ROW, "r"), "r")
+            .select(
+                F.col("r").cast("bigint").alias("row"),
+                line.cast("bigint").alias("line"),
+                "reason",
+                column.alias("column"),
+                value.alias("value"),
+                F.lit(None).cast("string").alias("detail"),
+                *[_col(c) for c in rel.columns],
+            )
+            .orderBy("row")
+        )
+        if limit is not None:
+            frame = frame.limit(int(limit))
+        return self._arrow(frame)
+
+
+def _charset(encoding: str | None) -> str:
+    """A Python encoding name as the charset Spark's CSV reader knows (``latin-1`` is
+    ``iso-8859-1`` there)."""
+    import codecs
+
+    if not encoding:
+        return "utf-8"
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise ConnectorError(f"unknown encoding {encoding!r}") from None
+    spark_names = {
+        "iso8859-1": "iso-8859-1",
+        "ascii": "us-ascii",
+        "utf-16-be": "utf-16be",
+        "utf-16-le": "utf-16le",
+        "utf-32": "utf-32",
+        "utf-16": "utf-16",
+        "utf-8": "utf-8",
+    }
+    if name not in spark_names:
+        raise ConnectorError(
+            f"Spark's CSV reader cannot read {encoding!r}; it reads "
+            f"{', '.join(sorted(spark_names.values()))}. Convert the file to UTF-8 first."
+        )
+    return spark_names[name]
+
+
+def _col(name: str) -> Column:
+    """A column by name, whatever characters the name has."""
+    from pyspark.sql import functions as F
+
+    return F.col("`" + name.replace("`", "``") + "`")
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _try_ts(column: Column) -> Column:
+    """``try_cast(column AS TIMESTAMP)``: null where the text is not a time (Spark 4's ANSI mode
+    makes a plain cast fail instead)."""
+    try_cast = getattr(column, "try_cast", None)
+    return try_cast("timestamp") if try_cast is not None else column.cast("timestamp")
+
+
+class SparkEngineFactory:
+    """Creates :class:`SparkEngine` instances (registered as the engine ``"spark"``)."""
+
+    name = "spark"
+
+    def create(self, **settings: Any) -> SparkEngine:
+        """Return a new Spark engine with ``settings`` (see :class:`SparkEngine`)."""
+        return SparkEngine(**settings)
+
+
+def _is_spark_frame(source: Any) -> bool:
+    module = type(source).__module__
+    return module.startswith("pyspark.sql") and type(source).__name__ == "DataFrame"
+
+
+class SparkConnector:
+    """Reads a Spark DataFrame, or a table of the Spark catalog (``table=`` a name).
+
+    Only the Spark engine can read what this connector hands over. Rows of a DataFrame have no
+    input order of their own: ties are broken by Spark's partition order.
+    """
+
+    name = "spark"
+    suffixes: tuple[str, ...] = ()
+    options = ("table",)
+
+    def scan(self, source: Any, **options: Any) -> Scan:
+        """Describe a Spark DataFrame (or the catalog table named by ``source`` or ``table=``)."""
+        table = options.get("table")
+        if table is None and isinstance(source, str):
+            table = source
+        if table is not None:
+            from journeymine.registry import get_engine
+
+            try:
+                from pyspark.sql import SparkSession
+            except ImportError:
+                raise EngineError(
+                    "reading a Spark table needs pyspark: pip install 'journeymine[spark]'"
+                ) from None
+            session = SparkSession.getActiveSession() or get_engine("spark").session  # type: ignore[attr-defined]
+            try:
+                frame = session.table(str(table))
+            except Exception as exc:
+                raise ConnectorError(f"no Spark table {table!r}: {exc}") from None
+            location = f"Spark table {table}"
+        elif _is_spark_frame(source):
+            frame, location = source, "Spark DataFrame"
+        else:
+            raise ConnectorError(
+                f"the spark connector reads a Spark DataFrame or a table name, not {type(source).__name__}"
+            )
+        return Scan(kind="spark", location=location, columns=tuple(frame.columns), open=lambda: frame)
+
+
+@hookimpl
+def journeymine_register_engines(register: Any) -> None:
+    """Register the Spark engine (pyspark is imported only when it is used)."""
+    register(SparkEngineFactory())
+
+
+@hookimpl
+def journeymine_register_connectors(register: Any) -> None:
+    """Register the Spark connector (Spark DataFrames and catalog tables)."""
+    register(SparkConnector())
+
+
+@hookimpl
+def journeymine_resolve_connector(source: Any) -> str | None:
+    """Claim Spark DataFrames."""
+    return "spark" if _is_spark_frame(source) else None
