@@ -35,10 +35,15 @@ SPARK_SETTINGS = {
 
 
 @pytest.fixture(scope="session")
-def spark():
-    """A local Spark engine, started once per test process."""
+def java():
+    """Skip, with the reason, where no Java runtime exists (Spark needs one)."""
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         pytest.skip("no Java runtime: the Spark engine needs one (apt-get install openjdk-17-jre-headless)")
+
+
+@pytest.fixture(scope="session")
+def spark(java):
+    """A local Spark engine, started once per test process."""
     from journeymine.engines.spark import SparkEngine
 
     engine = SparkEngine(master="local[2]", config=SPARK_SETTINGS)

@@ -7,6 +7,7 @@ README's test command installs one); without pyspark they fail, since the test e
 from __future__ import annotations
 
 import json
+import os
 import random
 from datetime import datetime, timedelta, timezone
 
@@ -248,3 +249,37 @@ def test_the_cli_prints_the_same_json_on_spark(spark, files, capsys):
     assert main([*args, "--engine", "spark"]) == 0
     assert capsys.readouterr().out == duck
     assert json.loads(duck)["invalid_rows"] == 6
+
+
+CONNECT = """
+import os, warnings
+warnings.simplefilter("ignore")
+import pandas as pd
+import journeymine as jm
+frame = jm.datasets.load_demo()
+frame = frame[frame["customer_id"] <= "C00150"]
+spark = jm.read_events(frame, engine="spark", **jm.datasets.DEMO_COLUMNS)  # SPARK_REMOTE decides
+duck = jm.read_events(frame, **jm.datasets.DEMO_COLUMNS)
+session = spark.engine.session
+assert type(session).__module__.startswith("pyspark.sql.connect"), type(session)
+for left, right in [(jm.discover_dfg(duck, by="segment").edges, jm.discover_dfg(spark, by="segment").edges),
+                    (jm.discover_variants(duck).table, jm.discover_variants(spark).table),
+                    (duck.cases(), spark.cases())]:
+    pd.testing.assert_frame_equal(left, right, check_exact=False, rtol=1e-9)
+print("EQUAL OVER SPARK CONNECT")
+"""
+
+
+def test_spark_connect_remote_from_the_environment(java):
+    """A Spark Connect session (a local Connect server), chosen by $SPARK_REMOTE alone."""
+    pytest.importorskip("grpc", reason="Spark Connect needs pyspark[connect] (grpcio)")
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JOURNEYMINE_")}
+    env.update(SPARK_REMOTE="local[2]", PYTHONWARNINGS="ignore")
+    result = subprocess.run(
+        [sys.executable, "-c", CONNECT], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().endswith("EQUAL OVER SPARK CONNECT")
