@@ -1,6 +1,8 @@
 """Time and peak memory of journeymine, pm4py and hand-written DuckDB SQL, side by side, in one run.
 
-Two tasks, on generated logs of 100k, 1M and 10M events (Parquet and CSV, see ``generate.py``):
+Tools: ``journeymine`` (default DuckDB engine), ``spark`` (journeymine on its Spark engine in local
+mode, ``local[*]``), ``duckdb`` (hand-written SQL) and ``pm4py``. Two tasks, on generated logs of
+100k, 1M, 10M and 100M events (Parquet and CSV, see ``generate.py``):
 
 (a) ``dfg+variants``: one directly-follows graph with durations (mean, median, p90) plus variants.
     pm4py runs what the issue names: ``format_dataframe`` + ``discover_dfg`` + ``get_variants``
@@ -12,12 +14,20 @@ Two tasks, on generated logs of 100k, 1M and 10M events (Parquet and CSV, see ``
 Every measurement runs in a fresh process, three times by default (``--repeat``): the median is
 reported, because a shared machine is noisy; peak memory is that process's maximum resident set
 (``VmHWM`` in ``/proc/self/status``, Linux), which includes DuckDB's native memory. Results are checked against each other
-(edge counts, variant counts) so that a fast wrong answer cannot win.
+(edge counts, variant counts) so that a fast wrong answer cannot win. For ``spark`` the peak adds
+the driver JVM's ``VmHWM`` (a child process of Python) to Python's own.
+
+Out of core: ``--memory-limit 4GB`` sets DuckDB's ``memory_limit`` (and a ``temp_directory`` under
+``/tmp/jm-duckdb`` to spill to) for journeymine and the hand-written SQL alike. pm4py holds the log
+in pandas and is skipped above ``--pm4py-max`` events (20M by default: at 10M it already peaks at
+3.6 GB, and its memory grows linearly).
 
 Usage::
 
     python benchmarks/bench_mining.py --events 100000 1000000 10000000 --out benchmarks/data
     python benchmarks/bench_mining.py --events 1000000 --tools journeymine duckdb --formats parquet
+    python benchmarks/bench_mining.py --events 100000000 --formats parquet --tools journeymine \
+        duckdb --memory-limit 4GB --repeat 1
 """
 
 from __future__ import annotations
@@ -32,20 +42,34 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-TOOLS = ("journeymine", "duckdb", "pm4py")
+TOOLS = ("journeymine", "duckdb", "pm4py", "spark")
 TASKS = ("dfg+variants", "session")
 
 # --- the code each child process runs ------------------------------------------------------------
 
 CHILD = r'''
 import json, sys, time
-tool, task, fmt, path = sys.argv[1:5]
+tool, task, fmt, path, memory_limit = sys.argv[1:6]
 started = time.perf_counter()
 result = {}
+jvm_pid = None
 
-if tool == "journeymine":
+if tool in ("journeymine", "spark"):
     import journeymine as jm
-    log = jm.read_events(path, case="case_id", activity="activity", timestamp="timestamp")
+    if tool == "spark":
+        import warnings
+        warnings.simplefilter("ignore")
+        from journeymine.engines.spark import SparkEngine
+        engine = SparkEngine(master="local[*]", config={
+            "spark.driver.memory": "16g", "spark.sql.shuffle.partitions": "16",
+            "spark.local.dir": "/tmp/jm-spark"})
+        jvm_pid = engine.session.sparkContext._gateway.proc.pid
+    else:
+        from journeymine.engines.duckdb import DuckDBEngine
+        engine = DuckDBEngine(memory_limit=memory_limit or None,
+                              temp_directory="/tmp/jm-duckdb" if memory_limit else None)
+    log = jm.read_events(path, case="case_id", activity="activity", timestamp="timestamp",
+                         engine=engine)
     dfg = jm.discover_dfg(log)
     variants = jm.discover_variants(log)
     result = {"edges": int(dfg.edges["count"].sum()), "variants": len(variants)}
@@ -59,6 +83,9 @@ elif tool == "duckdb":
     import duckdb
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    if memory_limit:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute("SET temp_directory = '/tmp/jm-duckdb'")
     if fmt == "parquet":
         src = f"read_parquet('{path}', file_row_number = true)"
         order = "timestamp, file_row_number"
@@ -123,18 +150,22 @@ elif tool == "pm4py":
 elapsed = time.perf_counter() - started
 # VmHWM: this process's peak resident memory. (ru_maxrss would be wrong: Linux carries it over
 # from the parent across fork and exec, so a small child reports its parent's peak.)
-with open("/proc/self/status") as status:
-    peak = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
+def hwm(pid):
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
+peak = hwm("self")
+if jvm_pid is not None:  # Spark's driver JVM is a child process: add its peak
+    peak += hwm(jvm_pid)
 print(json.dumps({"seconds": elapsed, "peak_bytes": peak, "result": result}))
 '''
 
 
-def run_one(tool: str, task: str, fmt: str, path: Path, timeout: float) -> dict:
+def run_one(tool: str, task: str, fmt: str, path: Path, timeout: float, memory_limit: str = "") -> dict:
     env = dict(os.environ, PM4PY_DISABLE_BANNER="1")
     started = time.perf_counter()
     try:
         proc = subprocess.run(
-            [sys.executable, "-c", CHILD, tool, task, fmt, str(path)],
+            [sys.executable, "-c", CHILD, tool, task, fmt, str(path), memory_limit],
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -151,7 +182,7 @@ def run_one(tool: str, task: str, fmt: str, path: Path, timeout: float) -> dict:
 def median_run(tool: str, task: str, fmt: str, path: Path, args: argparse.Namespace) -> dict:
     """Run a measurement ``args.repeat`` times (tools interleaved would be fairer still, but a
     shared machine's noise is mostly minutes long); keep the run with the median time."""
-    runs = [run_one(tool, task, fmt, path, args.timeout) for _ in range(args.repeat)]
+    runs = [run_one(tool, task, fmt, path, args.timeout, args.memory_limit) for _ in range(args.repeat)]
     good = sorted((r for r in runs if "error" not in r), key=lambda r: r["seconds"])
     if not good:
         return runs[0]
@@ -172,11 +203,19 @@ def machine() -> str:
         pm4py_version = "absent"
     from journeymine import __version__
 
+    try:
+        import pyspark
+
+        spark_version = pyspark.__version__
+    except ImportError:  # pragma: no cover - optional
+        spark_version = "absent"
+
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return (
         f"{os.cpu_count()} cores, {mem:.0f} GiB RAM, {platform.system()} {platform.machine()}, "
         f"Python {platform.python_version()}; journeymine {__version__}, duckdb "
-        f"{duckdb.__version__}, pandas {pd.__version__}, pm4py {pm4py_version}"
+        f"{duckdb.__version__}, pandas {pd.__version__}, pm4py {pm4py_version}, pyspark "
+        f"{spark_version}"
     )
 
 
@@ -201,6 +240,17 @@ def main() -> None:
         help="runs per measurement; the median time (and its peak memory) is kept",
     )
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument(
+        "--memory-limit",
+        default="",
+        help="DuckDB memory_limit for journeymine and the SQL (e.g. 6GB); spills beyond",
+    )
+    parser.add_argument(
+        "--pm4py-max",
+        type=int,
+        default=20_000_000,
+        help="skip pm4py above this many events (it holds the log in pandas)",
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(HERE))
@@ -218,7 +268,12 @@ def main() -> None:
         paths = write(n, args.out, csv="csv" in args.formats)
         for fmt in args.formats:
             for task in args.tasks:
-                results = {t: median_run(t, task, fmt, paths[fmt], args) for t in args.tools}
+                results = {
+                    t: {"error": "does not fit in memory"}
+                    if t == "pm4py" and n > args.pm4py_max
+                    else median_run(t, task, fmt, paths[fmt], args)
+                    for t in args.tools
+                }
                 raw.append({"events": n, "format": fmt, "task": task, "results": results})
                 answers = {t: r["result"] for t, r in results.items() if "result" in r}
                 if len({json.dumps(a, sort_keys=True) for a in answers.values()}) > 1:

@@ -49,8 +49,11 @@ CHANNELS = ["social", "comparison", "web", "app", "phone", "branch", "email"]
 REGIONS = ["North", "East", "South", "West", "Central"]
 
 
-def generate(events: int, seed: int = 7) -> pa.Table:
-    """Return a table of about ``events`` events, ordered by case then time (like most exports)."""
+def generate(events: int, seed: int = 7, first_case: int = 0) -> pa.Table:
+    """Return a table of about ``events`` events, ordered by case then time (like most exports).
+
+    ``first_case`` numbers the cases from there, so that chunks of a large log never share one.
+    """
     rng = np.random.default_rng(seed)
     n_act = len(ACTIVITIES)
     # A sparse-ish transition matrix with a forward drift, so that variants repeat.
@@ -91,7 +94,7 @@ def generate(events: int, seed: int = 7) -> pa.Table:
     ts = (np.repeat(case_start, lengths) + offs) * 1_000_000
     amount = rng.lognormal(11.5, 0.6, size=n_cases).round(-2)
     region = rng.integers(0, len(REGIONS), size=n_cases)
-    case_ids = np.char.add("C", np.char.zfill(case_idx.astype(str), 8))
+    case_ids = np.char.add("C", np.char.zfill((case_idx + first_case).astype(str), 8))
     return pa.table(
         {
             "case_id": pa.array(case_ids),
@@ -111,18 +114,44 @@ def generate(events: int, seed: int = 7) -> pa.Table:
     )
 
 
+CHUNK = 10_000_000
+
+
 def write(events: int, out: Path, *, csv: bool = True, seed: int = 7) -> dict[str, Path]:
-    """Write ``events_<n>.parquet`` (and ``.csv``) under ``out``; reuse files already there."""
+    """Write ``events_<n>.parquet`` (and ``.csv``) under ``out``; reuse files already there.
+
+    Logs larger than 10M events are generated and written 10M events at a time (each chunk with
+    its own seed and its own cases), so that generating 100M events needs no more memory than 10M.
+    """
     out.mkdir(parents=True, exist_ok=True)
     paths = {"parquet": out / f"events_{events}.parquet"}
     if csv:
         paths["csv"] = out / f"events_{events}.csv"
     if all(p.exists() for p in paths.values()):
         return paths
-    table = generate(events, seed=seed)
-    pq.write_table(table, paths["parquet"], row_group_size=1_000_000)
-    if csv:
-        pacsv.write_csv(table, paths["csv"])
+    # Write under temporary names and rename at the end, so that an interrupted run never leaves
+    # a truncated file that a later run would take for a finished one.
+    partial = {kind: p.with_name(p.name + ".partial") for kind, p in paths.items()}
+    parquet_writer = csv_writer = None
+    done = chunk = 0
+    while done < events:
+        size = min(CHUNK, events - done)
+        table = generate(size, seed=seed + chunk, first_case=chunk * (CHUNK // 10))
+        if parquet_writer is None:
+            parquet_writer = pq.ParquetWriter(partial["parquet"], table.schema)
+            if csv:
+                csv_writer = pacsv.CSVWriter(partial["csv"], table.schema)
+        parquet_writer.write_table(table, row_group_size=1_000_000)
+        if csv_writer is not None:
+            csv_writer.write_table(table)
+        done += table.num_rows
+        chunk += 1
+    assert parquet_writer is not None
+    parquet_writer.close()
+    if csv_writer is not None:
+        csv_writer.close()
+    for kind, path in partial.items():
+        path.replace(paths[kind])
     return paths
 
 
