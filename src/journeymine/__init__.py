@@ -31,13 +31,22 @@ __all__ = [
     "PluginWarning",
     "Schema",
     "SchemaError",
+    "SpecError",
+    "JourneyMap",
+    "JourneyMapResult",
+    "CombinedLog",
+    "JourneyLog",
     "Variants",
     "VaryingAttributeWarning",
     "__version__",
+    "combine",
+    "cut_journeys",
     "datasets",
     "discover_dfg",
     "discover_variants",
     "hookimpl",
+    "journey_map",
+    "load_map",
     "plugins",
     "read_events",
 ]
@@ -56,6 +65,15 @@ _LAZY = {
     "JourneymineError": "journeymine.errors",
     "PluginError": "journeymine.errors",
     "SchemaError": "journeymine.errors",
+    "SpecError": "journeymine.errors",
+    "JourneyMap": "journeymine.journeymap.spec",
+    "load_map": "journeymine.journeymap.spec",
+    "JourneyMapResult": "journeymine.journeymap.figures",
+    "journey_map": "journeymine.journeymap.figures",
+    "combine": "journeymine.connect",
+    "CombinedLog": "journeymine.connect",
+    "cut_journeys": "journeymine.journeys",
+    "JourneyLog": "journeymine.journeys",
     "hookimpl": "journeymine.hookspecs",
     "plugins": "journeymine.registry",
     "PluginWarning": "journeymine.registry",
@@ -88,7 +106,12 @@ if TYPE_CHECKING:
         JourneymineError,
         PluginError,
         SchemaError,
+        SpecError,
     )
+    from journeymine.connect import CombinedLog, combine
+    from journeymine.journeymap.figures import JourneyMapResult, journey_map
+    from journeymine.journeymap.spec import JourneyMap, load_map
+    from journeymine.journeys import JourneyLog, cut_journeys
     from journeymine.eventlog import EventLog, read_events
     from journeymine.hookspecs import hookimpl
     from journeymine.registry import PluginWarning, plugins

@@ -1,4 +1,4 @@
-"""The ``journeymine`` command: mine a log, list plugins, run the demo.
+"""The ``journeymine`` command: mine a log, compute a journey map, list plugins, run the demo.
 
 ``journeymine mine PATH --format json`` prints one JSON object with sorted keys, byte-identical for
 the same input::
@@ -6,6 +6,11 @@ the same input::
     {"activities": {activity: events}, "cases": n, "dfg": [{"cases", "count", "median_s",
      "segment", "source", "target"}], "end": {activity: cases}, "events": n, "invalid_rows": n,
      "start": {activity: cases}, "variants": [{"cases", "segment", "share", "variant": [...]}]}
+
+``journeymine journey PATH --map MAP.yaml --format json`` prints the journey-map figures (see
+:class:`journeymine.journeymap.JourneyMapResult`): ``segments``, ``stages``, ``touchpoints``
+(``stage, touchpoint, segment, customers, share, target_met_share, sentiment_mean``, ...),
+``channels``, ``unmapped``, ``unreached``, ``off_map_transitions`` and ``moments_of_truth``.
 """
 
 from __future__ import annotations
@@ -50,6 +55,28 @@ def _parser() -> argparse.ArgumentParser:
     mine.add_argument("--top", type=int, help="only the N most frequent variants per segment")
     mine.add_argument("--format", choices=("table", "json", "csv"), default="table")
     mine.add_argument("--table", choices=TABLES, default="dfg", help="which table --format csv prints")
+
+    journey = sub.add_parser(
+        "journey", help="journey-map figures per stage, touchpoint, channel and segment, against a map spec"
+    )
+    journey.add_argument("path", help="a CSV, Parquet (file, folder, glob), XES file or SQLAlchemy URL")
+    _mapping_arguments(journey)
+    journey.add_argument(
+        "--map",
+        required=True,
+        dest="map_path",
+        help="the journey map spec (YAML); 'demo' for the demo data's map",
+    )
+    journey.add_argument("--by", help="segment by a case attribute, or cohort:month / cohort:week")
+    journey.add_argument("--bins", help="bin a numeric --by: a number of bins, or edges like 0,1e5,5e5")
+    cut = journey.add_argument_group("cut journeys first (optional)")
+    cut.add_argument("--gap", help="a new journey after this much inactivity (30D, 12h)")
+    cut.add_argument(
+        "--start", action="append", help="activity that opens a journey (repeatable; * patterns)"
+    )
+    cut.add_argument("--end", action="append", help="activity that completes a journey (repeatable)")
+    cut.add_argument("--select", default="all", help="which journeys: all, first, last or a number from 0")
+    journey.add_argument("--format", choices=("table", "json"), default="table")
 
     plugins = sub.add_parser("plugins", help="list installed plugins")
     plugins.add_argument("--format", choices=("table", "json"), default="table")
@@ -114,6 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _mine(args)
         if args.command == "plugins":
             return _plugins(args)
+        if args.command == "journey":
+            return _journey(args)
         return _demo(args)
     except JourneymineError as exc:
         print(f"journeymine: error: {exc}", file=sys.stderr)
@@ -295,6 +324,111 @@ def _print_table(log: EventLog, dfg: DFG, variants: Variants) -> None:
         print(table.drop(columns=["variant_id"]).to_string(index=False, float_format=lambda x: f"{x:,.3f}"))
 
 
+def _journey(args: argparse.Namespace) -> int:
+    from journeymine.journeymap.figures import journey_map
+    from journeymine.journeys import cut_journeys
+
+    if args.map_path == "demo":
+        from journeymine.datasets import load_demo_map
+
+        spec: Any = load_demo_map()
+    else:
+        from journeymine.journeymap.spec import load_map
+
+        spec = load_map(Path(args.map_path))
+    log = _read(args)
+    cut_report = None
+    if args.gap or args.start or args.end:
+        select: Any = int(args.select) if args.select.isdigit() else args.select
+        try:
+            log = cut_journeys(log, gap=args.gap, start=args.start, end=args.end, select=select)
+        except ValueError as exc:
+            raise JourneymineError(str(exc)) from None
+        cut_report = log.report.to_dict()
+    result = journey_map(log, spec, by=args.by, bins=_bins(args.bins))
+    if args.format == "json":
+        out = result.to_dict()
+        out["source"] = log.source
+        out["invalid_rows"] = log.invalid_rows
+        if cut_report is not None:
+            out["journeys"] = cut_report
+        print(json.dumps(out, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False, default=_plain))
+        return 0
+    _print_journey(result, cut_report)
+    return 0
+
+
+def _print_journey(result: Any, cut_report: dict[str, int] | None) -> None:
+    import pandas as pd
+
+    def show(title: str, frame: pd.DataFrame, columns: list[str]) -> None:
+        print(f"\n{title}")
+        if frame.empty:
+            print("  (none)")
+            return
+        print(
+            frame[[c for c in columns if c in frame.columns]].to_string(
+                index=False, float_format=lambda x: f"{x:,.3f}"
+            )
+        )
+
+    with pd.option_context("display.max_rows", 400, "display.width", 200, "display.max_colwidth", 40):
+        s = result.summary
+        print(
+            f"Journey map {result.spec.journey!r}: {s['customers']:,} customers, {s['events']:,} events "
+            f"({s['events_on_map']:,} on the map); complete = {s['completion']}"
+        )
+        if cut_report is not None:
+            print("journeys cut: " + ", ".join(f"{k} {v:,}" for k, v in cut_report.items()))
+        show("Segments", result.segments, list(result.segments.columns))
+        base = [
+            "segment",
+            "customers",
+            "share",
+            "time_spent_h",
+            "target_met_share",
+            "sentiment_mean",
+            "left_share",
+        ]
+        show("Stages", result.stages, ["stage", *base])
+        show("Touchpoints", result.touchpoints, ["stage", "touchpoint", *base])
+        show(
+            "Touchpoints by channel",
+            result.channels,
+            [
+                "touchpoint",
+                "channel",
+                "segment",
+                "customers",
+                "share_of_touchpoint",
+                "target_met_share",
+                "sentiment_mean",
+            ],
+        )
+        show(
+            "Moments of truth (complete vs not, among customers reaching the touchpoint)",
+            result.moments_of_truth,
+            [
+                "rank",
+                "touchpoint",
+                "driver",
+                "effect",
+                "q_value",
+                "sentiment_completed",
+                "sentiment_not_completed",
+                "miss_completed",
+                "miss_not_completed",
+            ],
+        )
+        show("Not on the map: activities", result.unmapped, ["activity", "events", "customers"])
+        show(
+            "Not on the map: transitions",
+            result.off_map_transitions.head(20),
+            list(result.off_map_transitions.columns),
+        )
+        show("On the map, reached by nobody", result.unreached, ["stage", "touchpoint", "activity"])
+
+
 def _plugins(args: argparse.Namespace) -> int:
     from journeymine.registry import plugins
 
@@ -314,7 +448,8 @@ def _demo(args: argparse.Namespace) -> int:
     from journeymine.variants import discover_variants
 
     progress.enable(sys.stderr)
-    path = datasets.write_demo(args.out)
+    out = Path(args.out)
+    path = datasets.write_demo(out if out.suffix.lower() == ".csv" else out / "demo_mortgage.csv")
     print(f"demo journey written to {path}", file=sys.stderr)
     cols = datasets.DEMO_COLUMNS
     log = read_events(
@@ -333,6 +468,7 @@ def _demo(args: argparse.Namespace) -> int:
         _print_table(log, dfg, variants)
         flags = " ".join(f"--{k} {v}" for k, v in datasets.DEMO_COLUMNS.items())
         print(f"\nTry: journeymine mine {path} {flags} --by region --format json")
+        print(f"     journeymine journey {path} {flags} --map demo --by segment")
     return 0
 
 

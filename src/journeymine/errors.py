@@ -5,10 +5,12 @@ from __future__ import annotations
 __all__ = [
     "ConnectorError",
     "EngineError",
+    "IdentityError",
     "InvalidRowsError",
     "JourneymineError",
     "PluginError",
     "SchemaError",
+    "SpecError",
 ]
 
 
@@ -43,3 +45,13 @@ class EngineError(JourneymineError, RuntimeError):
 
 class PluginError(JourneymineError, RuntimeError):
     """A plugin that is broken, or two plugins that claim the same name."""
+
+
+class SpecError(JourneymineError, ValueError):
+    """A journey map spec that cannot be used: an unknown key, a stage without touchpoints, a
+    touchpoint in two stages, a pattern that matches nothing. The message names the spec line."""
+
+
+class IdentityError(JourneymineError, ValueError):
+    """An identity table that cannot be used: missing columns, empty ids, or an id that maps to
+    two customers (the message lists them)."""

@@ -140,6 +140,14 @@ class EventLog:
         self._scan = scan
         self._cache: dict[str, Any] = {}
 
+    @classmethod
+    def _adopt(cls, log: EventLog) -> Any:
+        """A ``cls`` that shares ``log``'s engine relation (for subclasses that add a report)."""
+        obj = cls.__new__(cls)
+        obj._relation, obj._engine, obj._schema, obj._scan = log._relation, log._engine, log._schema, log._scan
+        obj._cache = {}
+        return obj
+
     def __repr__(self) -> str:
         s = self.stats
         aside = f", {s.invalid_rows:,} rows set aside" if s.invalid_rows else ""

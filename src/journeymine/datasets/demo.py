@@ -25,9 +25,9 @@ Credit check
     e-mail notification the customer receives, so its channel is ``email``.
 
 Journey map
-    A journey-map specification for this data (stages, touchpoints, targets, sentiment) will be
-    added beside this module by a later issue; ``STAGES`` and ``TOUCHPOINT_CHANNELS`` below are
-    the facts it is to follow.
+    ``demo_map.yaml`` beside this module is the journey-map spec of this data (stages,
+    touchpoints, targets, sentiment, NPS): :data:`DEMO_MAP_PATH`, :func:`load_demo_map`. It
+    follows ``STAGES`` below, with ``Survey answered`` left off (it measures the journey).
 """
 
 from __future__ import annotations
@@ -40,18 +40,26 @@ import random
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import NamedTuple, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeAlias, TypeVar
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from journeymine.journeymap.spec import JourneyMap
 
 __all__ = [
     "CHANNELS",
     "DEMO_COLUMNS",
+    "DEMO_MAP_PATH",
     "STAGES",
     "TOUCHPOINT_CHANNELS",
     "load_demo",
+    "load_demo_map",
     "write_demo",
 ]
+
+#: the journey-map spec of the demo data (YAML), shipped with the package
+DEMO_MAP_PATH: Path = Path(__file__).with_name("demo_map.yaml")
 
 #: how the demo columns map onto :func:`journeymine.read_events` keywords
 DEMO_COLUMNS: Mapping[str, str] = MappingProxyType(
@@ -646,3 +654,25 @@ def write_demo(path: str | os.PathLike[str]) -> Path:
     frame["timestamp"] = frame["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%S+00:00")
     frame.to_csv(target, index=False, lineterminator="\n", encoding="utf-8")
     return target
+
+
+def load_demo_map() -> JourneyMap:
+    """The journey map of the demo data: five stages, 18 touchpoints, targets, sentiment, NPS.
+
+    Returns
+    -------
+    journeymine.journeymap.JourneyMap
+        Read from :data:`DEMO_MAP_PATH` (``demo_map.yaml``, to copy and adapt).
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> spec = jm.datasets.load_demo_map()
+    >>> [s.name for s in spec.stages]
+    ['Orientation', 'Advice', 'Application', 'Offer', 'Closing']
+    >>> spec.touchpoint("Service call").target.describe()
+    'at most 1 repeat'
+    """
+    from journeymine.journeymap.spec import JourneyMap
+
+    return JourneyMap.from_yaml(DEMO_MAP_PATH)

@@ -1,0 +1,107 @@
+"""Time and peak memory of the journey layer on generated logs: a journey map and a journey cut.
+
+Each measurement runs in a fresh process (the median of ``--repeat`` runs is kept); peak memory is
+the process's ``VmHWM``. The map below covers the generated activities (``generate.py``) in four
+stages with every kind of target, so that every figure is computed.
+
+Usage::
+
+    python benchmarks/bench_journey.py --events 100000 1000000 --out /tmp/bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+SPEC = """\
+journey: Generated
+outcome: Contract signed
+stages:
+  - name: Orientation
+    touchpoints: [Ad seen, Comparison site visit, Homepage, Mortgage calculator, Product page]
+  - name: Application
+    touchpoints:
+      - Login
+      - Start application
+      - name: Upload documents
+        target: {max_repeats: 0}
+      - Identity check
+      - name: Service
+        activity: ["Customer service call", "Chat", "Complaint"]
+        target: {max_repeats: 1}
+  - name: Decision
+    touchpoints:
+      - Branch visit
+      - Advisor appointment
+      - name: Valuation
+        target: {max_hours_to: {touchpoint: Offer sent, hours: 48}}
+      - Credit check
+      - name: Offer sent
+        target: {max_hours_to_next: 24, required_outcome: Offer accepted}
+      - Offer viewed
+      - Offer accepted
+  - name: Closing
+    touchpoints: [Contract signed, Account opened]
+"""
+
+CHILD = r"""
+import json, sys, time
+path, spec, task = sys.argv[1:4]
+import journeymine as jm
+started = time.perf_counter()
+log = jm.read_events(path, case="case_id", activity="activity", timestamp="timestamp", channel="channel")
+if task == "map":
+    result = jm.journey_map(log, spec, by="region")
+    answer = {"rows": len(result.touchpoints), "customers": int(result.segments["customers"].sum())}
+else:
+    cut = jm.cut_journeys(log, gap="14D", start=["Homepage", "Mortgage calculator"], end="Contract signed")
+    answer = {"journeys": cut.report.journeys, "outside": cut.report.events_outside}
+elapsed = time.perf_counter() - started
+with open("/proc/self/status") as status:
+    peak = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
+print(json.dumps({"seconds": elapsed, "peak_bytes": peak, "result": answer}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--out", type=Path, default=HERE / "data")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    sys.path.insert(0, str(HERE))
+    from generate import write
+
+    spec = args.out / "generated_map.yaml"
+    args.out.mkdir(parents=True, exist_ok=True)
+    spec.write_text(SPEC, encoding="utf-8")
+    print("| events | task | seconds (median) | peak MB | result |")
+    print("| --- | --- | --- | --- | --- |")
+    for n in args.events:
+        path = write(n, args.out, csv=False)["parquet"]
+        for task in ("map", "cut"):
+            runs = []
+            for _ in range(args.repeat):
+                proc = subprocess.run(
+                    [sys.executable, "-c", CHILD, str(path), str(spec), task],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            runs.sort(key=lambda r: r["seconds"])
+            best = runs[len(runs) // 2]
+            print(
+                f"| {n:,} | {task} | {best['seconds']:.2f} | {best['peak_bytes'] / 1e6:,.0f} | {best['result']} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,870 @@
+"""Journey-map figures: per stage, touchpoint and channel, per segment; moments of truth; the map
+against reality.
+
+How each figure is defined (one customer = one case of the log; cut journeys first with
+:func:`journeymine.cut_journeys` when a customer's stream holds several journeys):
+
+customers, share
+    Customers with at least one event at the touchpoint (stage); ``share`` divides by the
+    customers of the segment.
+time_spent_h
+    Per customer, the time from each of their events at the touchpoint to their next event (of any
+    kind), summed; the median over customers, in hours. A journey's last event adds nothing.
+target_met_share
+    Among customers for whom the touchpoint's target could be judged, the share who met it (see
+    :class:`~journeymine.journeymap.spec.Target`), with a Wilson interval. For a stage: customers
+    who met every judged target of the stage.
+sentiment_mean
+    Per customer, the mean sentiment of their events at the touchpoint; the mean over customers
+    who expressed any, with a t interval.
+continued_share, left_share, completed_share
+    Of the customers reaching the touchpoint: who had a later event on the map; whose last event
+    on the map was here and who did not complete the journey (the drop-offs); whose last event on
+    the map was here and who did complete. The three add up to 1.
+completion
+    A customer completed the journey when they reached an ``outcome`` touchpoint of the spec;
+    without one, when the log has a ``journey_complete`` column (from ``cut_journeys``), that;
+    otherwise when they reached the last stage.
+moments of truth
+    For each touchpoint, customers who complete against those who do not, among those reaching it:
+    the difference in sentiment there (Cohen's d, Welch's t-test) and in target misses there
+    (Cohen's h, Fisher's exact test); ranked by the larger effect, with Benjamini-Hochberg q-values
+    over all tests. An association, not a proof of cause.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from journeymine.errors import SchemaError, SpecError
+from journeymine.journeymap.spec import JourneyMap, is_pattern, load_map
+from journeymine.stats import bh_adjust, cohen_d, cohen_h, mean_ci, nps, wilson
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Mapping
+
+    from journeymine.eventlog import EventLog
+    from journeymine.segments import Bins
+
+__all__ = ["JourneyMapResult", "journey_map"]
+
+#: a column that marks complete journeys (written by ``cut_journeys``)
+COMPLETE_COLUMN = "journey_complete"
+#: fewest customers in each group for a moment-of-truth test
+MIN_GROUP = 5
+ALL = "all"
+
+
+@dataclass
+class JourneyMapResult:
+    """The figures of a journey map; every table is a tidy pandas DataFrame.
+
+    Attributes
+    ----------
+    spec : JourneyMap
+    segments : DataFrame
+        ``segment, customers, completed, completed_share, completed_ci_low, completed_ci_high``,
+        and ``nps, nps_ci_low, nps_ci_high, nps_respondents`` (``csat...``) when the spec has
+        scores.
+    stages, touchpoints, channels : DataFrame
+        One row per segment x stage, x touchpoint, x touchpoint x channel; see the module docs.
+    unmapped : DataFrame
+        Activities not on the map: ``activity, events, customers``.
+    unreached : DataFrame
+        Touchpoints on the map that no customer reached: ``stage, touchpoint, activity``.
+    off_map_transitions : DataFrame
+        Transitions between touchpoints the map does not foresee (back to an earlier stage, or
+        skipping one): ``source, target, source_stage, target_stage, kind, transitions,
+        customers``.
+    moments_of_truth : DataFrame
+        Ranked; see the module docs.
+    summary : dict
+        Customers, events, events on the map, segment column, completion rule, confidence.
+    """
+
+    spec: JourneyMap
+    segments: pd.DataFrame
+    stages: pd.DataFrame
+    touchpoints: pd.DataFrame
+    channels: pd.DataFrame
+    unmapped: pd.DataFrame
+    unreached: pd.DataFrame
+    off_map_transitions: pd.DataFrame
+    moments_of_truth: pd.DataFrame
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything as JSON-ready Python (NaN as ``None``), the CLI's ``--format json``."""
+        out: dict[str, Any] = {"journey": self.spec.journey, **self.summary}
+        for name in (
+            "segments",
+            "stages",
+            "touchpoints",
+            "channels",
+            "unmapped",
+            "unreached",
+            "off_map_transitions",
+            "moments_of_truth",
+        ):
+            out[name] = _records(getattr(self, name))
+        return out
+
+
+def journey_map(
+    log: EventLog,
+    spec: JourneyMap | str | os.PathLike[str] | Mapping[str, Any],
+    *,
+    by: str | None = None,
+    bins: Bins = None,
+    channel: str | None = None,
+    confidence: float = 0.95,
+) -> JourneyMapResult:
+    """Compute the journey-map figures of a log against a spec.
+
+    Parameters
+    ----------
+    log : EventLog
+        Events of one journey per case (see :func:`journeymine.cut_journeys`).
+    spec : JourneyMap, path, YAML text or mapping
+        The journey map (see :mod:`journeymine.journeymap.spec`).
+    by, bins : optional
+        A segment: a case attribute, binned like in :func:`journeymine.discover_dfg`.
+    channel : str, optional
+        The channel column; by default the spec's ``channel``, then the log's mapped channel.
+    confidence : float
+        Of every interval (0.95).
+
+    Returns
+    -------
+    JourneyMapResult
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> log = jm.read_events(jm.datasets.load_demo(), **jm.datasets.DEMO_COLUMNS)
+    >>> result = jm.journey_map(log, jm.datasets.load_demo_map(), by="segment")
+    >>> row = result.touchpoints.query("segment == 'mover' and touchpoint == 'Upload documents'")
+    >>> round(float(row["share"].iloc[0]), 3), round(float(row["target_met_share"].iloc[0]), 3)
+    (0.8, 0.554)
+    >>> result.unmapped["activity"].tolist()
+    ['Survey answered']
+    """
+    spec = load_map(spec)
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
+    ev, completion_rule = _events(log, spec, channel)
+    by_name = _segments(log, by, bins)
+    # cases as integer codes from here on: every grouping below is by case
+    codes, uniques = pd.factorize(ev["case"])
+    ev["case"] = codes
+    segments = pd.Series(by_name.reindex(pd.Index(uniques)).to_numpy(), index=np.arange(len(uniques)))
+    segments.attrs = dict(by_name.attrs)
+    ev["segment"] = segments.to_numpy()[codes]
+    seg_order = _segment_order(segments)
+    seg_customers = segments.value_counts().reindex(seg_order, fill_value=0)
+
+    # -- events onto touchpoints -------------------------------------------------------------
+    acts = ev["activity"].unique().tolist()
+    assigned = spec.assign(acts)
+    _check_patterns(spec, acts)
+    names = [t.name for t in spec.touchpoints]
+    tp_index = {n: i for i, n in enumerate(names)}
+    stage_of = np.array([_stage_index(spec, n) for n in names], dtype=np.int64)
+    ev["tp"] = ev["activity"].map({a: tp_index.get(t or "", -1) for a, t in assigned.items()}).astype("int64")
+    ev["stage"] = np.where(ev["tp"].to_numpy() >= 0, stage_of[ev["tp"].clip(lower=0).to_numpy()], -1)
+    ts = ev["timestamp"]
+    same_case = ev["case"].eq(ev["case"].shift(-1))
+    nxt = ts.shift(-1)
+    ev["dwell_h"] = ((nxt - ts).dt.total_seconds() / 3600).where(same_case, 0.0).fillna(0.0)
+    ev["row"] = np.arange(len(ev))
+    mapped = ev[ev["tp"] >= 0]
+    last_mapped = mapped.groupby("case", sort=False)["row"].max()
+
+    # -- completion ----------------------------------------------------------------------------
+    refs = _References(spec, ev, names, acts)
+    completed = _completion(ev, mapped, spec, completion_rule, refs)
+
+    # -- per customer x touchpoint -------------------------------------------------------------
+    ct = _per_case(mapped, ["tp"], last_mapped, completed)
+    ct["met"], ct["met_experienced"] = _targets(spec, ct, mapped, refs)
+    cs = _per_case(mapped, ["stage"], last_mapped, completed)
+    # a stage's target is met when every judged target of its touchpoints is (min of 1/0, NaN
+    # when none is judged)
+    stage_met = ct.groupby(["case", _stage_col(ct, stage_of)], sort=False)["met"].min()
+    cs["met"] = pd.MultiIndex.from_frame(cs[["case", "stage"]]).map(stage_met)
+
+    tp_rows = _aggregate(ct, "tp", seg_order, seg_customers, len(names), confidence)
+    tp_rows.insert(1, "stage", [spec.stages[stage_of[i]].name for i in tp_rows["tp"]])
+    tp_rows.insert(2, "touchpoint", [names[i] for i in tp_rows["tp"]])
+    stage_rows = _aggregate(cs, "stage", seg_order, seg_customers, len(spec.stages), confidence)
+    stage_rows.insert(1, "stage_name", [spec.stages[i].name for i in stage_rows["stage"]])
+    stage_rows = stage_rows.drop(columns="stage").rename(columns={"stage_name": "stage"})
+
+    channel_rows = _channels(mapped, ct, names, stage_of, spec, seg_customers, confidence)
+
+    segments_frame = _segment_figures(ev, spec, segments, seg_order, completed, confidence)
+    result = JourneyMapResult(
+        spec=spec,
+        segments=segments_frame,
+        stages=stage_rows.reset_index(drop=True),
+        touchpoints=tp_rows.drop(columns="tp").reset_index(drop=True),
+        channels=channel_rows,
+        unmapped=_unmapped(ev),
+        unreached=_unreached(spec, ct, names, stage_of),
+        off_map_transitions=_off_map(mapped, names, spec, stage_of),
+        moments_of_truth=_moments(ct, names, spec, stage_of),
+        summary={
+            "customers": int(segments.size),
+            "events": len(ev),
+            "events_on_map": len(mapped),
+            "segment_by": by,
+            "completion": completion_rule,
+            "confidence": confidence,
+        },
+    )
+    return result
+
+
+# -- the events -----------------------------------------------------------------------------------
+
+
+def _events(log: EventLog, spec: JourneyMap, channel: str | None) -> tuple[pd.DataFrame, str]:
+    mapped = {log.schema.case, log.schema.activity, log.schema.timestamp, log.schema.channel}
+    wanted: dict[str, tuple[str, int | None]] = {}
+    for key in ("sentiment", "nps", "csat"):
+        col = getattr(spec, key)
+        if col is not None:
+            wanted[key] = (col, spec.lines.get(key))
+    channel_col = channel or spec.channel
+    if channel_col is not None and channel_col != log.schema.channel:
+        wanted["channel"] = (channel_col, None if channel else spec.lines.get("channel"))
+    completion_rule = "reached the last stage"
+    if spec.outcome:
+        completion_rule = "reached " + " or ".join(spec.outcome)
+    elif COMPLETE_COLUMN in log.columns:
+        wanted["complete"] = (COMPLETE_COLUMN, None)
+        completion_rule = COMPLETE_COLUMN
+    for key, (col, line) in wanted.items():
+        if col not in log.columns:
+            what = f"the {key} column {col!r} is not in {log.source}; its columns: {', '.join(log.columns)}"
+            if key == "channel" and channel:
+                raise SchemaError(what)
+            raise SpecError(spec.where(line, what))
+    if not log.stats.timed:
+        hours = [
+            t.name
+            for t in spec.touchpoints
+            if t.target and (t.target.max_hours_to or t.target.max_hours_to_next)
+        ]
+        if hours:
+            raise SpecError(
+                spec.where(
+                    spec.touchpoint(hours[0]).line,
+                    f"the target of {hours[0]!r} counts hours, but {log.source} has no timestamps",
+                )
+            )
+    source_cols = sorted({col for col, _ in wanted.values()} - mapped)
+    frame = log.to_frame(columns=source_cols)
+    ev = frame[["case", "activity", "timestamp"]].copy()
+    ev["case"] = ev["case"].astype(str)
+    if "channel" in wanted:
+        ev["channel"] = frame[wanted["channel"][0]].astype("string").fillna("(none)").astype(object)
+    elif "channel" in frame.columns:
+        ev["channel"] = frame["channel"].astype("string").fillna("(none)").astype(object)
+    for key in ("sentiment", "nps", "csat"):
+        if key in wanted:
+            col, line = wanted[key]
+            ev[key] = _numeric(frame[col], key, col, spec, line)
+    if "complete" in wanted:
+        ev["complete"] = frame[COMPLETE_COLUMN]
+    return ev, completion_rule
+
+
+def _numeric(values: pd.Series, key: str, col: str, spec: JourneyMap, line: int | None) -> pd.Series:
+    if pd.api.types.is_bool_dtype(values.dtype):
+        raise SpecError(spec.where(line, f"the {key} column {col!r} holds true/false, not numbers"))
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        out = values.astype("float64")
+    else:
+        out = pd.to_numeric(values, errors="coerce").astype("float64")
+        bad = values.notna() & out.isna() & values.astype("string").str.strip().ne("")
+        if bad.any():
+            example = values[bad].iloc[0]
+            raise SpecError(
+                spec.where(
+                    line,
+                    f"the {key} column {col!r} is not numeric: {int(bad.sum()):,} values such as "
+                    f"{str(example)[:40]!r} are not numbers; point {key!r} at a numeric column",
+                )
+            )
+    ranges = {"nps": (0, 10), "csat": (1, 5)}
+    if key in ranges:
+        lo, hi = ranges[key]
+        outside = out.notna() & ((out < lo) | (out > hi))
+        if outside.any():
+            raise SpecError(
+                spec.where(
+                    line,
+                    f"the {key} column {col!r} must hold scores {lo}-{hi}; {int(outside.sum()):,} "
+                    f"values lie outside, such as {out[outside].iloc[0]:g}",
+                )
+            )
+    return out
+
+
+def _segments(log: EventLog, by: str | None, bins: Bins) -> pd.Series:
+    cases = log.cases(by=by, bins=bins, attributes=[])
+    seg = cases["segment"]
+    if by is None:
+        values = pd.Series(ALL, index=cases["case"].astype(str), dtype=object)
+    else:
+        values = pd.Series(
+            seg.astype(object).where(seg.notna(), "(none)").to_numpy(), index=cases["case"].astype(str)
+        )
+        if isinstance(seg.dtype, pd.CategoricalDtype):
+            values.attrs["order"] = [str(c) for c in seg.cat.categories] + ["(none)"]
+    return values
+
+
+def _segment_order(segments: pd.Series) -> list[Any]:
+    present = set(segments.unique())
+    order = segments.attrs.get("order")
+    if order:
+        return [s for s in order if s in present]
+    return sorted(present, key=str)
+
+
+def _stage_index(spec: JourneyMap, touchpoint: str) -> int:
+    return next(i for i, s in enumerate(spec.stages) if touchpoint in s.names)
+
+
+def _check_patterns(spec: JourneyMap, activities: list[str]) -> None:
+    for tp in spec.touchpoints:
+        for pattern in tp.activity:
+            if is_pattern(pattern) and not any(fnmatchcase(a, pattern) for a in activities):
+                raise SpecError(
+                    spec.where(
+                        tp.line,
+                        f"the pattern {pattern!r} of touchpoint {tp.name!r} matches no activity in "
+                        f"the log; check it, or remove it",
+                    )
+                )
+
+
+class _References:
+    """Resolves a name a target or the outcome refers to: a touchpoint on the map, or else an
+    activity (or pattern) of the log; neither is a SpecError naming the line."""
+
+    def __init__(self, spec: JourneyMap, ev: pd.DataFrame, names: list[str], activities: list[str]) -> None:
+        self.spec, self.ev, self.names, self.activities = spec, ev, names, activities
+
+    def events(self, ref: str, line: int | None) -> pd.DataFrame:
+        if ref in self.names:
+            return self.ev[self.ev["tp"] == self.names.index(ref)]
+        hits = [a for a in self.activities if (fnmatchcase(a, ref) if is_pattern(ref) else a == ref)]
+        if not hits:
+            import difflib
+
+            close = difflib.get_close_matches(ref, self.names + self.activities, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise SpecError(
+                self.spec.where(
+                    line, f"{ref!r} is neither a touchpoint on the map nor an activity in the log{hint}"
+                )
+            )
+        return self.ev[self.ev["activity"].isin(hits)]
+
+
+def _completion(
+    ev: pd.DataFrame, mapped: pd.DataFrame, spec: JourneyMap, rule: str, refs: _References
+) -> pd.Series:
+    cases = pd.Index(ev["case"].unique())
+    if spec.outcome:
+        done = pd.concat([refs.events(o, spec.lines.get("outcome")) for o in spec.outcome])["case"].unique()
+        return pd.Series(cases.isin(done), index=cases)
+    if rule == COMPLETE_COLUMN:
+        flag = ev.groupby("case", sort=False)["complete"].first()
+        return flag.reindex(cases).fillna(False).astype(bool)
+    last = len(spec.stages) - 1
+    done = mapped.loc[mapped["stage"] == last, "case"].unique()
+    return pd.Series(cases.isin(done), index=cases)
+
+
+def _per_case(
+    mapped: pd.DataFrame, keys: list[str], last_mapped: pd.Series, completed: pd.Series
+) -> pd.DataFrame:
+    g = mapped.groupby(["case", *keys], sort=False)
+    agg: dict[str, Any] = {
+        "segment": ("segment", "first"),
+        "events": ("row", "size"),
+        "first_row": ("row", "min"),
+        "last_row": ("row", "max"),
+        "first_ts": ("timestamp", "min"),
+        "dwell_h": ("dwell_h", "sum"),
+    }
+    if "sentiment" in mapped:
+        agg["sentiment"] = ("sentiment", "mean")
+    if "channel" in mapped:
+        agg["channel"] = ("channel", "first")  # targets are told by the channel of the first event
+    out = g.agg(**agg).reset_index()
+    continued = out["last_row"].to_numpy() < out["case"].map(last_mapped).to_numpy()
+    done = out["case"].map(completed).fillna(False).to_numpy(dtype=bool)
+    out["continued"] = continued
+    out["left"] = ~continued & ~done
+    out["ended_complete"] = ~continued & done
+    out["completed"] = done
+    return out
+
+
+def _targets(
+    spec: JourneyMap, ct: pd.DataFrame, mapped: pd.DataFrame, refs: _References
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per customer x touchpoint: 1.0 (met), 0.0 (missed), NaN (no target, or not judged).
+
+    Returns the attainment and the same for the moments of truth, where a customer who never
+    reached the touchpoint a target waits for is not judged (never getting there is the drop-off
+    itself, which the comparison is about; it would make the test circular).
+    """
+    met = np.full(len(ct), np.nan)
+    experienced = np.full(len(ct), np.nan)
+    tp_col = ct["tp"].to_numpy()
+    for i, tp in enumerate(spec.touchpoints):
+        if tp.target is None:
+            continue
+        rows = np.nonzero(tp_col == i)[0]
+        if rows.size == 0:
+            continue
+        sub = ct.iloc[rows]
+        parts: list[np.ndarray] = []
+        exp_parts: list[np.ndarray] = []
+        t = tp.target
+        line = t.line or tp.line
+        if t.max_repeats is not None:
+            ok = (sub["events"].to_numpy() <= t.max_repeats + 1).astype("float64")
+            parts.append(ok)
+            exp_parts.append(ok)
+        if t.max_hours_to is not None:
+            gap = _hours_to_next(sub, refs.events(t.max_hours_to[0], line))
+            ok = np.where(np.isnan(gap), 0.0, (gap <= t.max_hours_to[1]).astype("float64"))
+            parts.append(ok)
+            exp_parts.append(np.where(np.isnan(gap), np.nan, ok))
+        if t.required_outcome is not None:
+            gap = _hours_to_next(sub, refs.events(t.required_outcome, line))
+            parts.append((~np.isnan(gap)).astype("float64"))
+        if t.max_hours_to_next is not None:
+            gap = _hours_to_next(sub, mapped[mapped["tp"] != i])
+            ok = np.where(np.isnan(gap), np.nan, (gap <= t.max_hours_to_next).astype("float64"))
+            parts.append(ok)
+            exp_parts.append(ok)
+        met[rows] = _all_met(parts, rows.size)
+        experienced[rows] = _all_met(exp_parts, rows.size)
+    return met, experienced
+
+
+def _hours_to_next(sub: pd.DataFrame, later: pd.DataFrame) -> np.ndarray:
+    """For each customer x touchpoint row, hours from its first event to the first later event of
+    ``later`` in the same case (NaN when none follows)."""
+    if later.empty:
+        return np.full(len(sub), np.nan)
+    left = sub[["case", "first_row", "first_ts"]].assign(_i=np.arange(len(sub))).sort_values("first_row")
+    right = later[["case", "row", "timestamp"]].sort_values("row")
+    merged = pd.merge_asof(
+        left,
+        right,
+        left_on="first_row",
+        right_on="row",
+        by="case",
+        direction="forward",
+        allow_exact_matches=False,
+    ).sort_values("_i")
+    return ((merged["timestamp"] - merged["first_ts"]).dt.total_seconds() / 3600).to_numpy(dtype="float64")
+
+
+def _all_met(parts: list[np.ndarray], n: int) -> np.ndarray:
+    """Met when every judged part is met; NaN when no part is judged."""
+    if not parts:
+        return np.full(n, np.nan)
+    stacked = np.vstack(parts)
+    judged = ~np.isnan(stacked)
+    any_judged = judged.any(axis=0)
+    worst = np.where(judged, stacked, 1.0).min(axis=0)
+    return np.where(any_judged, worst, np.nan)
+
+
+def _stage_col(ct: pd.DataFrame, stage_of: np.ndarray) -> pd.Series:
+    return pd.Series(stage_of[ct["tp"].to_numpy()], index=ct.index, name="stage")
+
+
+def _aggregate(
+    table: pd.DataFrame,
+    key: str,
+    seg_order: list[Any],
+    seg_customers: pd.Series,
+    n_keys: int,
+    confidence: float,
+) -> pd.DataFrame:
+    rows = []
+    groups = {k: g for k, g in table.groupby(["segment", key], sort=False)}
+    for seg in seg_order:
+        total = int(seg_customers[seg])
+        for k in range(n_keys):
+            g = groups.get((seg, k))
+            rows.append({"segment": seg, key: k, **_figures(g, total, confidence)})
+    return pd.DataFrame(rows)
+
+
+def _figures(g: pd.DataFrame | None, total: int, confidence: float) -> dict[str, Any]:
+    n = 0 if g is None else len(g)
+    out: dict[str, Any] = {"customers": n, "share": n / total if total else math.nan}
+    if g is None or n == 0:
+        out.update(
+            events=0,
+            time_spent_h=math.nan,
+            target_customers=0,
+            target_met_share=math.nan,
+            target_ci_low=math.nan,
+            target_ci_high=math.nan,
+            sentiment_customers=0,
+            sentiment_mean=math.nan,
+            sentiment_ci_low=math.nan,
+            sentiment_ci_high=math.nan,
+            continued_share=math.nan,
+            left_share=math.nan,
+            completed_share=math.nan,
+        )
+        return out
+    out["events"] = int(g["events"].sum())
+    out["time_spent_h"] = float(g["dwell_h"].median())
+    judged = g["met"].dropna()
+    k = int((judged == 1.0).sum())
+    out["target_customers"] = len(judged)
+    out["target_met_share"] = k / len(judged) if len(judged) else math.nan
+    out["target_ci_low"], out["target_ci_high"] = wilson(k, len(judged), confidence)
+    if "sentiment" in g:
+        values = g["sentiment"].to_numpy(dtype="float64")
+        m, lo, hi = mean_ci(values, confidence)
+        out["sentiment_customers"] = int((~np.isnan(values)).sum())
+    else:
+        m = lo = hi = math.nan
+        out["sentiment_customers"] = 0
+    out["sentiment_mean"], out["sentiment_ci_low"], out["sentiment_ci_high"] = m, lo, hi
+    out["continued_share"] = float(g["continued"].mean())
+    out["left_share"] = float(g["left"].mean())
+    out["completed_share"] = float(g["ended_complete"].mean())
+    return out
+
+
+def _channels(
+    mapped: pd.DataFrame,
+    ct: pd.DataFrame,
+    names: list[str],
+    stage_of: np.ndarray,
+    spec: JourneyMap,
+    seg_customers: pd.Series,
+    confidence: float,
+) -> pd.DataFrame:
+    columns = [
+        "segment",
+        "stage",
+        "touchpoint",
+        "channel",
+        "customers",
+        "share",
+        "share_of_touchpoint",
+        "events",
+        "time_spent_h",
+        "target_customers",
+        "target_met_share",
+        "target_ci_low",
+        "target_ci_high",
+        "sentiment_customers",
+        "sentiment_mean",
+        "sentiment_ci_low",
+        "sentiment_ci_high",
+    ]
+    if "channel" not in mapped and not any(t.channel for t in spec.touchpoints):
+        return pd.DataFrame(columns=columns)
+    ev = mapped.copy()
+    fixed = {i: t.channel for i, t in enumerate(spec.touchpoints) if t.channel}
+    if "channel" not in ev:
+        ev["channel"] = "(none)"
+    if fixed:
+        ev["channel"] = [fixed.get(tp, ch) for tp, ch in zip(ev["tp"], ev["channel"])]
+    g = ev.groupby(["segment", "tp", "channel", "case"], sort=False)
+    agg: dict[str, Any] = {"events": ("row", "size"), "dwell_h": ("dwell_h", "sum")}
+    if "sentiment" in ev:
+        agg["sentiment"] = ("sentiment", "mean")
+    per = g.agg(**agg).reset_index()
+    if fixed:
+        ct = ct.assign(channel=[fixed.get(tp, ch) for tp, ch in zip(ct["tp"], ct.get("channel", ct["tp"]))])
+    elif "channel" not in ct:
+        ct = ct.assign(channel="(none)")
+    tp_customers = ct.groupby(["segment", "tp"]).size().to_dict()
+    judged = ct[ct["met"].notna()]
+    met_counts = judged.groupby(["segment", "tp", "channel"])["met"].agg(["size", "sum"]).to_dict("index")
+    rows = []
+    for (seg, tp, ch), grp in per.groupby(["segment", "tp", "channel"], sort=False):
+        total = int(seg_customers[seg])
+        n = len(grp)
+        counts = met_counts.get((seg, tp, ch), {"size": 0, "sum": 0})
+        n_met, k = int(counts["size"]), int(counts["sum"])
+        values = grp["sentiment"].to_numpy(dtype="float64") if "sentiment" in grp else np.array([])
+        m, lo, hi = mean_ci(values, confidence)
+        t_lo, t_hi = wilson(k, n_met, confidence)
+        rows.append(
+            {
+                "segment": seg,
+                "stage": spec.stages[stage_of[tp]].name,
+                "touchpoint": names[tp],
+                "channel": ch,
+                "customers": n,
+                "share": n / total if total else math.nan,
+                "share_of_touchpoint": n / tp_customers[(seg, tp)],
+                "events": int(grp["events"].sum()),
+                "time_spent_h": float(grp["dwell_h"].median()),
+                "target_customers": n_met,
+                "target_met_share": k / n_met if n_met else math.nan,
+                "target_ci_low": t_lo,
+                "target_ci_high": t_hi,
+                "sentiment_customers": int((~np.isnan(values)).sum()),
+                "sentiment_mean": m,
+                "sentiment_ci_low": lo,
+                "sentiment_ci_high": hi,
+            }
+        )
+    out = pd.DataFrame(rows, columns=columns)
+    seg_rank = {s: i for i, s in enumerate(seg_customers.index)}
+    out["_s"] = out["segment"].map(seg_rank)
+    out["_t"] = out["touchpoint"].map({n: i for i, n in enumerate(names)})
+    out = out.sort_values(
+        ["_s", "_t", "customers", "channel"], ascending=[True, True, False, True], kind="stable"
+    )
+    return out.drop(columns=["_s", "_t"]).reset_index(drop=True)
+
+
+def _segment_figures(
+    ev: pd.DataFrame,
+    spec: JourneyMap,
+    segments: pd.Series,
+    seg_order: list[Any],
+    completed: pd.Series,
+    confidence: float,
+) -> pd.DataFrame:
+    rows = []
+    done = completed.reindex(segments.index).fillna(False)
+    scores: dict[str, pd.Series] = {}
+    for key in ("nps", "csat"):
+        if key in ev:
+            answered = ev.loc[ev[key].notna(), ["case", key]]
+            scores[key] = answered.groupby("case", sort=False)[key].last()
+    for seg in seg_order:
+        members = segments.index[segments.to_numpy() == seg]
+        n = len(members)
+        k = int(done.loc[members].sum())
+        lo, hi = wilson(k, n, confidence)
+        row: dict[str, Any] = {
+            "segment": seg,
+            "customers": n,
+            "completed": k,
+            "completed_share": k / n if n else math.nan,
+            "completed_ci_low": lo,
+            "completed_ci_high": hi,
+        }
+        if "nps" in scores:
+            s = scores["nps"].reindex(members).dropna()
+            v, vlo, vhi, resp = nps(s.to_numpy(), confidence)
+            row.update(nps=v, nps_ci_low=vlo, nps_ci_high=vhi, nps_respondents=resp)
+        if "csat" in scores:
+            s = scores["csat"].reindex(members).dropna()
+            good = int((s >= 4).sum())
+            clo, chi = wilson(good, len(s), confidence)
+            row.update(
+                csat=good / len(s) if len(s) else math.nan,
+                csat_ci_low=clo,
+                csat_ci_high=chi,
+                csat_respondents=len(s),
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _unmapped(ev: pd.DataFrame) -> pd.DataFrame:
+    off = ev[ev["tp"] < 0]
+    if off.empty:
+        return pd.DataFrame({"activity": [], "events": [], "customers": []})
+    g = (
+        off.groupby("activity", sort=False)
+        .agg(events=("row", "size"), customers=("case", "nunique"))
+        .reset_index()
+    )
+    return g.sort_values(["events", "activity"], ascending=[False, True], kind="stable").reset_index(
+        drop=True
+    )
+
+
+def _unreached(spec: JourneyMap, ct: pd.DataFrame, names: list[str], stage_of: np.ndarray) -> pd.DataFrame:
+    reached = set(ct["tp"].unique().tolist())
+    rows = [
+        {
+            "stage": spec.stages[stage_of[i]].name,
+            "touchpoint": n,
+            "activity": ", ".join(spec.touchpoints[i].activity),
+        }
+        for i, n in enumerate(names)
+        if i not in reached
+    ]
+    return pd.DataFrame(rows, columns=["stage", "touchpoint", "activity"])
+
+
+def _off_map(mapped: pd.DataFrame, names: list[str], spec: JourneyMap, stage_of: np.ndarray) -> pd.DataFrame:
+    columns = ["source", "target", "source_stage", "target_stage", "kind", "transitions", "customers"]
+    same = mapped["case"].eq(mapped["case"].shift(-1)).to_numpy()
+    src = mapped["tp"].to_numpy()[:-1][same[:-1]]
+    dst = mapped["tp"].to_numpy()[1:][same[:-1]]
+    cases = mapped["case"].to_numpy()[:-1][same[:-1]]
+    if src.size == 0:
+        return pd.DataFrame(columns=columns)
+    s_st, d_st = stage_of[src], stage_of[dst]
+    off = (d_st < s_st) | (d_st > s_st + 1)
+    frame = pd.DataFrame({"src": src[off], "dst": dst[off], "case": cases[off]})
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    g = (
+        frame.groupby(["src", "dst"])
+        .agg(transitions=("case", "size"), customers=("case", "nunique"))
+        .reset_index()
+    )
+    rows = []
+    for r in g.itertuples(index=False):
+        a, b = stage_of[r.src], stage_of[r.dst]
+        kind = (
+            "back to an earlier stage" if b < a else f"skips {b - a - 1} stage{'s' if b - a - 1 > 1 else ''}"
+        )
+        rows.append(
+            {
+                "source": names[r.src],
+                "target": names[r.dst],
+                "source_stage": spec.stages[a].name,
+                "target_stage": spec.stages[b].name,
+                "kind": kind,
+                "transitions": int(r.transitions),
+                "customers": int(r.customers),
+            }
+        )
+    out = pd.DataFrame(rows, columns=columns)
+    return out.sort_values(
+        ["transitions", "source", "target"], ascending=[False, True, True], kind="stable"
+    ).reset_index(drop=True)
+
+
+def _moments(ct: pd.DataFrame, names: list[str], spec: JourneyMap, stage_of: np.ndarray) -> pd.DataFrame:
+    from scipy import stats
+
+    columns = [
+        "rank",
+        "stage",
+        "touchpoint",
+        "customers",
+        "completed",
+        "not_completed",
+        "driver",
+        "effect",
+        "q_value",
+        "sentiment_completed",
+        "sentiment_not_completed",
+        "sentiment_d",
+        "sentiment_p",
+        "miss_completed",
+        "miss_not_completed",
+        "miss_h",
+        "miss_p",
+    ]
+    rows = []
+    for key, g in ct.groupby("tp", sort=True):
+        tp = int(key)  # type: ignore[arg-type]
+        done = g["completed"].to_numpy(dtype=bool)
+        n_c, n_l = int(done.sum()), int((~done).sum())
+        if n_c < MIN_GROUP or n_l < MIN_GROUP:
+            continue
+        row: dict[str, Any] = {
+            "stage": spec.stages[stage_of[tp]].name,
+            "touchpoint": names[tp],
+            "customers": len(g),
+            "completed": n_c,
+            "not_completed": n_l,
+        }
+        d = p_s = math.nan
+        if "sentiment" in g:
+            s = g["sentiment"].to_numpy(dtype="float64")
+            a, b = s[done & ~np.isnan(s)], s[~done & ~np.isnan(s)]
+            if a.size >= MIN_GROUP and b.size >= MIN_GROUP:
+                row["sentiment_completed"] = float(a.mean())
+                row["sentiment_not_completed"] = float(b.mean())
+                d = cohen_d(a, b)
+                if not math.isnan(d):
+                    p_s = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+        h = p_m = math.nan
+        met = g["met_experienced"].to_numpy(dtype="float64")
+        judged = ~np.isnan(met)
+        if judged.any():
+            miss = met[judged] == 0.0
+            dj = done[judged]
+            if dj.sum() >= MIN_GROUP and (~dj).sum() >= MIN_GROUP:
+                m_c, m_l = float(miss[dj].mean()), float(miss[~dj].mean())
+                row["miss_completed"], row["miss_not_completed"] = m_c, m_l
+                h = cohen_h(m_l, m_c)
+                table = [
+                    [int(miss[~dj].sum()), int((~miss[~dj]).sum())],
+                    [int(miss[dj].sum()), int((~miss[dj]).sum())],
+                ]
+                p_m = float(stats.fisher_exact(table).pvalue)
+        row.update(sentiment_d=d, sentiment_p=p_s, miss_h=h, miss_p=p_m)
+        if math.isnan(d) and math.isnan(h):
+            continue
+        rows.append(row)
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    out = pd.DataFrame(rows)
+    for c in columns:
+        if c not in out:
+            out[c] = math.nan
+    q_s = bh_adjust(out["sentiment_p"].tolist() + out["miss_p"].tolist())
+    n = len(out)
+    out["sentiment_q"], out["miss_q"] = q_s[:n], q_s[n:]
+    d_abs = out["sentiment_d"].abs().fillna(-1)
+    h_abs = out["miss_h"].abs().fillna(-1)
+    by_sentiment = d_abs >= h_abs
+    out["driver"] = np.where(by_sentiment, "sentiment", "target misses")
+    out["effect"] = np.where(by_sentiment, out["sentiment_d"], out["miss_h"])
+    out["q_value"] = np.where(by_sentiment, out["sentiment_q"], out["miss_q"])
+    out["_abs"] = np.maximum(d_abs, h_abs)
+    out = out.sort_values(["_abs", "touchpoint"], ascending=[False, True], kind="stable").reset_index(
+        drop=True
+    )
+    out["rank"] = np.arange(1, len(out) + 1)
+    return out[columns]
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for rec in frame.to_dict("records"):
+        clean = {}
+        for k, v in rec.items():
+            if isinstance(v, (np.integer,)):
+                v = int(v)
+            elif isinstance(v, (np.floating, float)):
+                v = None if math.isnan(v) else float(v)
+            elif isinstance(v, np.bool_):
+                v = bool(v)
+            elif v is pd.NA or v is pd.NaT:
+                v = None
+            clean[str(k)] = v
+        out.append(clean)
+    return out

@@ -1,0 +1,296 @@
+"""Cut a customer's event stream into journeys, and select the journey to study.
+
+A customer who took a mortgage in 2021 and looks at refinancing in 2025 made two journeys; a
+customer who opened the mortgage calculator, signed, and then kept using the app made one journey
+followed by "use". :func:`cut_journeys` cuts by an inactivity gap, by start and end touchpoints,
+or both; journeys that never reach the end are kept and flagged (they are the drop-offs), and the
+events that fall outside every journey are counted and kept in the report, never dropped silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from journeymine.eventlog import EventLog, read_events
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["JourneyLog", "JourneyReport", "cut_journeys"]
+
+#: columns ``cut_journeys`` adds to every event
+JOURNEY_COLUMNS = ("journey", "journey_index", "journey_complete", "journey_ended_by")
+
+
+@dataclass
+class JourneyReport:
+    """What :func:`cut_journeys` did.
+
+    Attributes
+    ----------
+    customers : int
+        Customers (cases) in the input log.
+    journeys : int
+        Journeys found (before ``select``).
+    selected : int
+        Journeys kept by ``select``.
+    complete, incomplete : int
+        Kept journeys that did / did not reach an end touchpoint (``incomplete`` are the
+        drop-offs; both 0 when no ``end`` was given).
+    events_in : int
+        Events of the kept journeys.
+    events_outside : int
+        Events outside every journey (before a start, after an end) or of journeys ``select``
+        left out; listed in :attr:`outside`. ``events_in + events_outside`` is the input's count.
+    outside : DataFrame
+        Those events, with ``reason``: ``"before a start"``, ``"after an end"`` or
+        ``"not selected"``.
+    """
+
+    customers: int
+    journeys: int
+    selected: int
+    complete: int
+    incomplete: int
+    events_in: int
+    events_outside: int
+    outside: pd.DataFrame = field(repr=False)
+
+    def to_dict(self) -> dict[str, int]:
+        """The counts, for JSON."""
+        return {
+            k: getattr(self, k)
+            for k in (
+                "customers",
+                "journeys",
+                "selected",
+                "complete",
+                "incomplete",
+                "events_in",
+                "events_outside",
+            )
+        }
+
+
+class JourneyLog(EventLog):
+    """An :class:`~journeymine.EventLog` of journeys (one case per journey) with its
+    :class:`JourneyReport` as ``report``."""
+
+    __slots__ = ("report",)
+    report: JourneyReport
+
+
+def _matcher(spec: str | Sequence[str] | None) -> Any:
+    if spec is None:
+        return None
+    names = (spec,) if isinstance(spec, str) else tuple(spec)
+    if not names:
+        raise ValueError("start/end must name at least one activity")
+
+    def matches(activity: str) -> bool:
+        return any(fnmatchcase(activity, n) if set("*?[") & set(n) else activity == n for n in names)
+
+    return matches
+
+
+def cut_journeys(
+    log: EventLog,
+    *,
+    gap: str | timedelta | None = None,
+    start: str | Sequence[str] | None = None,
+    end: str | Sequence[str] | None = None,
+    select: Literal["all", "first", "last"] | int = "all",
+) -> JourneyLog:
+    """Split each customer's events into journeys; one case per journey in the result.
+
+    Parameters
+    ----------
+    log : EventLog
+        One case per customer.
+    gap : str or timedelta, optional
+        A new journey begins after this much inactivity (``"30D"``, ``"12h"``, a ``timedelta``);
+        the journey before it ends "by gap".
+    start : str or list of str, optional
+        Activities (names or ``*`` patterns) that open a journey. Events before a start (or
+        after an end, until the next start) are outside every journey. A start while a journey
+        is open does not open another.
+    end : str or list of str, optional
+        Activities that complete a journey (included in it). Journeys that never reach one are
+        kept with ``journey_complete = False``.
+    select : {"all", "first", "last"} or int
+        Which journeys of each customer to keep: all, the first, the last, or the n-th
+        (0-based; customers with fewer journeys contribute none).
+
+    Returns
+    -------
+    JourneyLog
+        An event log with case ``journey`` (``"<customer>#<n>"``, n from 1) and the added columns
+        ``journey_index``, ``journey_complete`` (with ``end``) and ``journey_ended_by``
+        (``"end"``, ``"gap"`` or ``"data"``: still open when the data ends), plus the original
+        columns, the customer id under its own column name. ``.report`` tells what was cut.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> log = jm.read_events(jm.datasets.load_demo(), **jm.datasets.DEMO_COLUMNS)
+    >>> journeys = jm.cut_journeys(log, start="Mortgage calculator", end="Contract signed")
+    >>> r = journeys.report
+    >>> r.journeys, r.complete, r.incomplete
+    (2510, 1796, 714)
+    >>> r.events_in + r.events_outside == log.n_events
+    True
+    """
+    if gap is None and start is None and end is None:
+        raise ValueError("cut_journeys needs gap=, start= or end= (or several)")
+    if select not in ("all", "first", "last") and not (isinstance(select, int) and select >= 0):
+        raise ValueError(f"select must be 'all', 'first', 'last' or a journey number >= 0, not {select!r}")
+    gap_us = None
+    if gap is not None:
+        try:
+            delta = pd.Timedelta(gap)
+        except (ValueError, TypeError):
+            raise ValueError(f"gap must be a duration such as '30D' or '12h', not {gap!r}") from None
+        if delta <= pd.Timedelta(0):
+            raise ValueError(f"gap must be positive, not {gap!r}")
+        if not log.stats.timed:
+            raise ValueError(f"gap= needs timestamps; {log.source} is ordered without them")
+        gap_us = int(delta / pd.Timedelta(microseconds=1))
+    schema = log.schema
+    clash = sorted(set(JOURNEY_COLUMNS) & set(log.columns))
+    if clash:
+        raise ValueError(f"{log.source} already has a column {clash[0]!r}; rename it before cutting journeys")
+    extra = [
+        c for c in log.columns if c not in {schema.case, schema.activity, schema.timestamp, schema.channel}
+    ]
+    ev = log.to_frame(columns=extra)
+    is_start, is_end = _matcher(start), _matcher(end)
+    acts = ev["activity"].astype(str)
+    uniq = acts.unique()
+    start_flags = np.asarray(
+        acts.map(dict(zip(uniq, map(is_start, uniq)))) if is_start else np.ones(len(ev), bool), bool
+    )
+    end_flags = np.asarray(
+        acts.map(dict(zip(uniq, map(is_end, uniq)))) if is_end else np.zeros(len(ev), bool), bool
+    )
+    case_codes = pd.factorize(ev["case"])[0]
+    times = ev["timestamp"]
+    if log.stats.timed:
+        t_us = times.dt.as_unit("us").astype("int64").to_numpy()
+    else:
+        t_us = np.zeros(len(ev), np.int64)
+    journey, ended_by, reason = _cut(case_codes, t_us, start_flags, end_flags, gap_us, start is not None)
+    ev["journey_index"] = journey
+    ev["_reason"] = reason
+    ev["journey_ended_by"] = np.array(["data", "gap", "end"], dtype=object)[ended_by]
+    inside = journey > 0
+    n_per_case = pd.Series(journey).groupby(case_codes).transform("max").to_numpy()
+    keep = inside.copy()
+    if select == "first":
+        keep &= journey == 1
+    elif select == "last":
+        keep &= journey == n_per_case
+    elif isinstance(select, int):
+        keep &= journey == select + 1
+    reasons = np.where(inside & ~keep, "not selected", reason)
+    outside = ev.loc[~keep].drop(columns=["journey_index", "journey_ended_by", "_reason"])
+    outside.insert(0, "reason", reasons[~keep])
+    outside = outside.rename(columns=_original_names(schema))
+    kept = ev.loc[keep].drop(columns=["_reason"])
+    kept["journey_index"] = kept["journey_index"].astype("int64")
+    kept.insert(0, "journey", kept["case"].astype(str) + "#" + kept["journey_index"].astype(str))
+    if end is not None:
+        kept["journey_complete"] = kept["journey_ended_by"].eq("end")
+    journeys_total = (
+        int(pd.Series(journey[inside]).groupby(case_codes[inside]).max().sum()) if inside.any() else 0
+    )
+    per_journey = kept.drop_duplicates("journey")
+    complete = int(per_journey["journey_complete"].sum()) if end is not None else 0
+    report = JourneyReport(
+        customers=log.n_cases,
+        journeys=journeys_total,
+        selected=len(per_journey),
+        complete=complete,
+        incomplete=len(per_journey) - complete if end is not None else 0,
+        events_in=len(kept),
+        events_outside=len(outside),
+        outside=outside.reset_index(drop=True),
+    )
+    if kept.empty:
+        raise ValueError(
+            f"no journey found in {log.source} with gap={gap!r}, start={start!r}, end={end!r}, "
+            f"select={select!r}; check the activity names (report: {report.to_dict()})"
+        )
+    kept = kept.drop(columns=["position"]).rename(columns=_original_names(schema))
+    order = None
+    if not log.stats.timed:
+        kept["journey_position"] = np.arange(len(kept))
+        order = "journey_position"
+    new = read_events(
+        kept.reset_index(drop=True),
+        case="journey",
+        activity=schema.activity,
+        timestamp=schema.timestamp if log.stats.timed else None,
+        channel=schema.channel,
+        order=order,
+        engine=log.engine,
+    )
+    out: JourneyLog = JourneyLog._adopt(new)
+    out.report = report
+    return out
+
+
+def _original_names(schema: Any) -> dict[str, str]:
+    names = {"case": schema.case, "activity": schema.activity, "timestamp": schema.timestamp or "timestamp"}
+    if schema.channel:
+        names["channel"] = schema.channel
+    return names
+
+
+def _cut(
+    case: np.ndarray,
+    t_us: np.ndarray,
+    is_start: np.ndarray,
+    is_end: np.ndarray,
+    gap_us: int | None,
+    needs_start: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The journey number of each event (0: outside), how its journey ended (0 data, 1 gap,
+    2 end) and, for events outside, why."""
+    n = len(case)
+    journey = np.zeros(n, np.int64)
+    ended = np.zeros(n, np.int64)
+    reason = np.full(n, "", dtype=object)
+    cases, ts = case.tolist(), t_us.tolist()
+    starts, endsf = is_start.tolist(), is_end.tolist()
+    prev_case = -1
+    k = 0
+    is_open = False
+    seen_end = False
+    last_t = 0
+    open_rows: list[int] = []
+    for i in range(n):
+        c = cases[i]
+        if c != prev_case:
+            prev_case, k, is_open, seen_end, open_rows = c, 0, False, False, []
+        elif is_open and gap_us is not None and ts[i] - last_t > gap_us:
+            ended[open_rows] = 1
+            is_open, open_rows = False, []
+        if not is_open and (not needs_start or starts[i]):
+            k += 1
+            is_open = True
+        if is_open:
+            journey[i] = k
+            open_rows.append(i)
+            if endsf[i]:
+                ended[open_rows] = 2
+                is_open, open_rows, seen_end = False, [], True
+        else:
+            reason[i] = "after an end" if seen_end else "before a start"
+        last_t = ts[i]
+    return journey, ended, reason
