@@ -56,6 +56,14 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "installing journeymine and its test, lint, type and docs tools into .venv"
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -e ".[pm4py,sql,spark,test,lint,type,docs]"
+  # the plugin packages in plugins/ (their dependencies come with journeymine; setuptools, which
+  # builds them, with the test extra)
+  for plugin in plugins/*/; do
+    if [ -f "$plugin/pyproject.toml" ]; then
+      say "installing the plugin package $plugin"
+      .venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e "$plugin"
+    fi
+  done
   echo "$want" > "$stamp"
 fi
 
@@ -68,8 +76,20 @@ say "lint (ruff)"
 .venv/bin/ruff check src tests benchmarks plugins
 say "types (mypy --strict on src/)"
 .venv/bin/mypy
+for plugin in plugins/*/; do
+  if [ -f "$plugin/pyproject.toml" ] && grep -q '^\[tool\.mypy\]' "$plugin/pyproject.toml"; then
+    say "types (mypy --strict on $plugin)"
+    (cd "$plugin" && ../../.venv/bin/mypy)
+  fi
+done
 say "tests (pytest, doctests and docs examples)"
 .venv/bin/pytest -n 2 --dist loadfile
+for plugin in plugins/*/; do
+  if [ -d "$plugin/tests" ]; then
+    say "tests of the plugin package $plugin"
+    (cd "$plugin" && ../../.venv/bin/pytest -n 2 --dist loadfile)
+  fi
+done
 say "docs (mkdocs build --strict)"
 .venv/bin/mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
 say "all green"

@@ -22,20 +22,20 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DFG",
+    "CombinedLog",
     "ConnectorError",
     "EngineError",
     "EventLog",
     "InvalidRowsError",
+    "JourneyLog",
+    "JourneyMap",
+    "JourneyMapResult",
     "JourneymineError",
     "PluginError",
     "PluginWarning",
     "Schema",
     "SchemaError",
     "SpecError",
-    "JourneyMap",
-    "JourneyMapResult",
-    "CombinedLog",
-    "JourneyLog",
     "Variants",
     "VaryingAttributeWarning",
     "__version__",
@@ -98,6 +98,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from journeymine import datasets
+    from journeymine.connect import CombinedLog, combine
     from journeymine.dfg import DFG, discover_dfg
     from journeymine.errors import (
         ConnectorError,
@@ -108,12 +109,11 @@ if TYPE_CHECKING:
         SchemaError,
         SpecError,
     )
-    from journeymine.connect import CombinedLog, combine
+    from journeymine.eventlog import EventLog, read_events
+    from journeymine.hookspecs import hookimpl
     from journeymine.journeymap.figures import JourneyMapResult, journey_map
     from journeymine.journeymap.spec import JourneyMap, load_map
     from journeymine.journeys import JourneyLog, cut_journeys
-    from journeymine.eventlog import EventLog, read_events
-    from journeymine.hookspecs import hookimpl
     from journeymine.registry import PluginWarning, plugins
     from journeymine.schema import Schema
     from journeymine.segments import VaryingAttributeWarning

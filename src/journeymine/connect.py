@@ -110,7 +110,8 @@ def read_identities(identities: pd.DataFrame | str | os.PathLike[str]) -> pd.Dat
         if path.suffix.lower() == ".parquet":
             frame = pd.read_parquet(path)
         else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
+            frame = frame[~frame.isin([""]).all(axis=1)]  # blank lines, kept above to number lines right
     elif isinstance(identities, pd.DataFrame):
         frame = identities
     else:
@@ -131,7 +132,7 @@ def read_identities(identities: pd.DataFrame | str | os.PathLike[str]) -> pd.Dat
         text = table[col].astype("string").str.strip()
         empty = text.isna() | text.eq("")
         if empty.any():
-            rows = [int(i) for i in empty.to_numpy().nonzero()[0][:5]]
+            rows = [int(i) for i in table.index[empty.to_numpy()][:5]]
             place = ", ".join(f"line {r + first_line}" if first_line else f"row {r}" for r in rows)
             raise IdentityError(
                 f"{where}: {int(empty.sum())} rows have an empty {col} ({place}); fill or remove them"
@@ -202,8 +203,10 @@ def combine(
     >>> ids = pd.DataFrame({"source": ["web", "phone"], "id": ["ck1", "+316"], "customer": ["C7", "C7"]})
     >>> log = jm.combine({"web": web, "phone": phone}, identities=ids)
     >>> log.n_cases, log.n_events, jm.discover_variants(log).table["variant"][0]
-    (1, 3, ['Home', 'Calculator', 'Advice call'])
+    (1, 3, ('Home', 'Calculator', 'Advice call'))
     """
+    if not isinstance(logs, Mapping):
+        raise TypeError(f"logs must be a mapping of source name to EventLog, not {type(logs).__name__}")
     if not logs:
         raise ValueError("combine needs at least one log")
     if unmatched not in ("keep", "aside"):
@@ -274,7 +277,7 @@ def combine(
         frames.append(frame)
     combined = pd.concat(frames, ignore_index=True)
     combined["customer"] = combined["customer"].astype(str)
-    for col in combined.columns[len(COMBINED_COLUMNS) :]:
+    for col in [c for c in combined.columns if c not in COMBINED_COLUMNS and c != "_rank"]:
         kinds = (
             {type(v) for v in combined[col].dropna().head(100_000)}
             if combined[col].dtype == object

@@ -105,7 +105,7 @@ def read_events(
         channel=channel,
         order=order,
         timestamp_format=timestamp_format,
-    ).resolve(scan.columns, where=scan.location)
+    ).resolve(scan.columns, where=scan.location, defaults=scan.defaults)
     eng = get_engine(engine)
     relation = eng.load(scan, schema, on_invalid=on_invalid)
     return EventLog(relation, engine=eng, schema=schema, scan=scan)
@@ -144,7 +144,12 @@ class EventLog:
     def _adopt(cls, log: EventLog) -> Any:
         """A ``cls`` that shares ``log``'s engine relation (for subclasses that add a report)."""
         obj = cls.__new__(cls)
-        obj._relation, obj._engine, obj._schema, obj._scan = log._relation, log._engine, log._schema, log._scan
+        obj._relation, obj._engine, obj._schema, obj._scan = (
+            log._relation,
+            log._engine,
+            log._schema,
+            log._scan,
+        )
         obj._cache = {}
         return obj
 

@@ -94,7 +94,7 @@ def _matcher(spec: str | Sequence[str] | None) -> Any:
         raise ValueError("start/end must name at least one activity")
 
     def matches(activity: str) -> bool:
-        return any(fnmatchcase(activity, n) if set("*?[") & set(n) else activity == n for n in names)
+        return any(activity == n or (bool(set("*?[") & set(n)) and fnmatchcase(activity, n)) for n in names)
 
     return matches
 
@@ -199,6 +199,8 @@ def cut_journeys(
         keep &= journey == select + 1
     reasons = np.where(inside & ~keep, "not selected", reason)
     outside = ev.loc[~keep].drop(columns=["journey_index", "journey_ended_by", "_reason"])
+    if "reason" in outside.columns:  # the log's own column keeps its values, under another name
+        outside = outside.rename(columns={"reason": "case:reason"})
     outside.insert(0, "reason", reasons[~keep])
     outside = outside.rename(columns=_original_names(schema))
     kept = ev.loc[keep].drop(columns=["_reason"])
@@ -226,7 +228,8 @@ def cut_journeys(
             f"no journey found in {log.source} with gap={gap!r}, start={start!r}, end={end!r}, "
             f"select={select!r}; check the activity names (report: {report.to_dict()})"
         )
-    kept = kept.drop(columns=["position"]).rename(columns=_original_names(schema))
+    kept = kept.drop(columns=["position"] if log.stats.timed else ["position", "timestamp"])
+    kept = kept.rename(columns=_original_names(schema))
     order = None
     if not log.stats.timed:
         kept["journey_position"] = np.arange(len(kept))

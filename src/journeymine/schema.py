@@ -7,7 +7,7 @@ XES naming (``case:concept:name``, ``concept:name``, ``time:timestamp``) are map
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from journeymine.errors import SchemaError
@@ -90,8 +90,11 @@ class Schema:
         }
         return {k: v for k, v in parts.items() if v is not None}
 
-    def resolve(self, columns: Sequence[str], *, where: str = "the source") -> Schema:
-        """Fill XES defaults, then check every mapped column exists in ``columns``.
+    def resolve(
+        self, columns: Sequence[str], *, where: str = "the source", defaults: Mapping[str, str] | None = None
+    ) -> Schema:
+        """Fill the connector's suggested ``defaults`` (``{"case": ..., "activity": ...}``), then XES
+        names, for what the user did not map; then check every mapped column exists in ``columns``.
 
         Raises
         ------
@@ -100,6 +103,13 @@ class Schema:
         """
         cols = list(columns)
         filled = self
+        for part, column in (defaults or {}).items():
+            if part not in ("case", "activity", "timestamp", "channel"):
+                continue
+            if getattr(filled, part) is None and column in cols:
+                if part == "timestamp" and filled.order is not None:
+                    continue
+                filled = replace(filled, **{part: column})
         defaults = {"case": XES_CASE, "activity": XES_ACTIVITY, "timestamp": XES_TIMESTAMP}
         for part, xes_name in defaults.items():
             if getattr(filled, part) is None and xes_name in cols:

@@ -48,6 +48,11 @@ class Scan:
     first_line : int, optional
         The line number of the first data row, when rows are lines of a text file (2 for a
         CSV with a header). Errors then name lines, not only row numbers.
+    defaults : mapping, optional
+        The mapping the connector suggests for its own column names (``{"case":
+        "user_pseudo_id", "activity": "event_name", "timestamp": "event_time"}``): used for what
+        the user does not map, so that a source with a known schema needs no flags. The user's
+        arguments always win.
     """
 
     kind: ScanKind
@@ -57,6 +62,7 @@ class Scan:
     options: Mapping[str, Any] = field(default_factory=dict)
     open: Callable[[], pa.RecordBatchReader | pa.Table | Any] | None = None
     first_line: int | None = None
+    defaults: Mapping[str, str] = field(default_factory=dict)
 
     def where(self, row: int) -> str:
         """Describe input row ``row`` (0-based) for a message: ``'line 12'`` or ``'row 10'``."""

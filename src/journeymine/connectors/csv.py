@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import os
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,8 @@ class CsvConnector:
 
     def scan(self, source: Any, **options: Any) -> Scan:
         """Sniff the header and delimiter of ``source`` and return a native CSV scan."""
+        if not isinstance(source, (str, os.PathLike)):
+            raise ConnectorError(f"the csv connector reads a file path, not {type(source).__name__}")
         path = Path(source)
         if not path.is_file():
             raise ConnectorError(f"file not found: {path}")

@@ -152,7 +152,7 @@ def journey_map(
     >>> result = jm.journey_map(log, jm.datasets.load_demo_map(), by="segment")
     >>> row = result.touchpoints.query("segment == 'mover' and touchpoint == 'Upload documents'")
     >>> round(float(row["share"].iloc[0]), 3), round(float(row["target_met_share"].iloc[0]), 3)
-    (0.8, 0.554)
+    (0.932, 0.554)
     >>> result.unmapped["activity"].tolist()
     ['Survey answered']
     """
@@ -348,7 +348,7 @@ def _stage_index(spec: JourneyMap, touchpoint: str) -> int:
 def _check_patterns(spec: JourneyMap, activities: list[str]) -> None:
     for tp in spec.touchpoints:
         for pattern in tp.activity:
-            if is_pattern(pattern) and not any(fnmatchcase(a, pattern) for a in activities):
+            if is_pattern(pattern) and not any(a == pattern or fnmatchcase(a, pattern) for a in activities):
                 raise SpecError(
                     spec.where(
                         tp.line,
@@ -368,7 +368,7 @@ class _References:
     def events(self, ref: str, line: int | None) -> pd.DataFrame:
         if ref in self.names:
             return self.ev[self.ev["tp"] == self.names.index(ref)]
-        hits = [a for a in self.activities if (fnmatchcase(a, ref) if is_pattern(ref) else a == ref)]
+        hits = [a for a in self.activities if a == ref or (is_pattern(ref) and fnmatchcase(a, ref))]
         if not hits:
             import difflib
 

@@ -177,7 +177,7 @@ class Touchpoint:
 
     def matches(self, activity: str) -> bool:
         """Whether the activity maps onto this touchpoint."""
-        return any(fnmatchcase(activity, p) if is_pattern(p) else activity == p for p in self.activity)
+        return any(activity == p or (is_pattern(p) and fnmatchcase(activity, p)) for p in self.activity)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +50,7 @@ def event_frames(
     n_activities: int = 5,
     unicode: bool = True,
     ties: bool = True,
-    invalid: bool = False,
+    invalid: bool | Collection[str] = False,
 ) -> pd.DataFrame:
     """A DataFrame of events: ``case, activity, timestamp, channel, segment, amount``.
 
@@ -58,6 +59,8 @@ def event_frames(
     are frequent when ``ties``. With ``invalid``, a few rows get an empty case id or activity,
     or a missing or unparseable timestamp; ``timestamp`` is then ISO 8601 text (so that it can
     hold garbage), and the column ``expected_reason`` says which rows are invalid and why.
+    ``invalid`` may also be a collection of :data:`INVALID_KINDS` keys: only those are inserted
+    (a format that cannot hold an unparseable time leaves that kind out).
     """
     import pandas as pd
 
@@ -88,12 +91,18 @@ def event_frames(
     rows = [rows[i] for i in order]
     frame = pd.DataFrame(rows)
     frame["timestamp"] = frame["timestamp"].astype("datetime64[us, UTC]")
-    if invalid:
+    kinds = sorted(INVALID_KINDS) if invalid is True else sorted(invalid or ())
+    unknown = sorted(set(kinds) - set(INVALID_KINDS))
+    if unknown:
+        raise ValueError(
+            f"unknown invalid-row kind {unknown[0]!r}; known: {', '.join(sorted(INVALID_KINDS))}"
+        )
+    if kinds:
         frame["timestamp"] = [ts.isoformat() for ts in frame["timestamp"]]
         frame["expected_reason"] = None
         bad = draw(st.lists(st.integers(0, len(frame) - 1), max_size=3, unique=True))
         for i in bad:
-            reason = draw(st.sampled_from(sorted(INVALID_KINDS)))
+            reason = draw(st.sampled_from(kinds))
             column, value = INVALID_KINDS[reason]
             frame.loc[i, column] = value
             frame.loc[i, "expected_reason"] = reason
