@@ -628,12 +628,16 @@ class DuckDBEngine:
             candidates = [c for c in rel.columns if c not in mapped]
             found: list[str] = []
             if candidates and rel.stats.events:
-                counts = ", ".join(f"max(n{i})" for i in range(len(candidates)))
-                inner = ", ".join(f"count(DISTINCT {q(c)}) AS n{i}" for i, c in enumerate(candidates))
+                # min <> max: two values in a case. Unlike count(DISTINCT), plain aggregates
+                # spill to disk under a memory limit (10M cases x a hash set each did not fit).
+                varies = ", ".join(f"bool_or(n{i})" for i in range(len(candidates)))
+                inner = ", ".join(
+                    f"min({q(c)}) IS DISTINCT FROM max({q(c)}) AS n{i}" for i, c in enumerate(candidates)
+                )
                 row = self._rows(
-                    f"SELECT {counts} FROM (SELECT {inner} FROM {self._valid_src(rel)} GROUP BY __c)"
+                    f"SELECT {varies} FROM (SELECT {inner} FROM {self._valid_src(rel)} GROUP BY __c)"
                 )[0]
-                found = [c for c, n in zip(candidates, row) if n is not None and n <= 1]
+                found = [c for c, n in zip(candidates, row) if not n]
             rel.cache["case_attributes"] = found
         return list(rel.cache["case_attributes"])
 
@@ -648,7 +652,8 @@ class DuckDBEngine:
             name = f"attr{len(rel.cache)}"
             table = rel.t(name)
             self._sql(
-                f"CREATE TABLE {table} AS SELECT __c AS c, count(DISTINCT {q(column)}) AS nd, "
+                f"CREATE TABLE {table} AS SELECT __c AS c, CASE WHEN min({q(column)}) IS NULL THEN 0 "
+                f"WHEN min({q(column)}) = max({q(column)}) THEN 1 ELSE 2 END AS nd, "
                 f"min({q(column)}) AS v FROM {self._valid_src(rel)} GROUP BY __c"
             )
             rel.tables.append(rel.prefix + name)
