@@ -194,18 +194,7 @@ def check_ndjson(file: Ga4File, required: Sequence[str], *, others: Sequence[str
     ...
     journeymine.errors.ConnectorError: .../events_20240101.jsonl has no field 'user_pseudo_id' ...
     """
-    seen: set[str] = set()
-    events = 0
-    for number, line in _lines(file):
-        if not line.strip():
-            continue
-        value, problem = _parse(line)
-        if problem is not None:
-            raise ConnectorError(line_message(file, number, problem))
-        seen.update(value)
-        events += 1
-        if events >= HEAD_LINES:
-            break
+    seen, events = _head(file, strict=True)
     missing = [name for name in required if name not in seen]
     if events < HEAD_LINES:
         missing = [name for name in missing if name not in others]
@@ -222,18 +211,27 @@ def check_ndjson(file: Ga4File, required: Sequence[str], *, others: Sequence[str
 def ndjson_fields(file: Ga4File) -> set[str]:
     """The fields of the first :data:`HEAD_LINES` events of an NDJSON file (lines that are not
     JSON objects are skipped here; :func:`check_ndjson` reports them)."""
+    return _head(file, strict=False)[0]
+
+
+def _head(file: Ga4File, *, strict: bool) -> tuple[set[str], int]:
+    """The fields of the first :data:`HEAD_LINES` events and how many were read; a line that is
+    not a JSON object is an error when ``strict``, else skipped."""
     seen: set[str] = set()
     events = 0
-    for _, line in _lines(file):
+    for number, line in _lines(file):
         if not line.strip():
             continue
         value, problem = _parse(line)
-        if problem is None:
-            seen.update(value)
-            events += 1
+        if problem is not None:
+            if strict:
+                raise ConnectorError(line_message(file, number, problem))
+            continue
+        seen.update(value)
+        events += 1
         if events >= HEAD_LINES:
             break
-    return seen
+    return seen, events
 
 
 def _events(n: int) -> str:
