@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from journeymine.eventlog import EventLog, read_events
+from journeymine.journeymap.spec import name_matches
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -94,7 +94,7 @@ def _matcher(spec: str | Sequence[str] | None) -> Any:
         raise ValueError("start/end must name at least one activity")
 
     def matches(activity: str) -> bool:
-        return any(activity == n or (bool(set("*?[") & set(n)) and fnmatchcase(activity, n)) for n in names)
+        return any(name_matches(activity, n) for n in names)
 
     return matches
 

@@ -36,14 +36,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from journeymine.errors import SchemaError, SpecError
-from journeymine.journeymap.spec import JourneyMap, is_pattern, load_map
+from journeymine.journeymap.spec import JourneyMap, is_pattern, load_map, name_matches
 from journeymine.stats import bh_adjust, cohen_d, cohen_h, mean_ci, nps, wilson
 
 if TYPE_CHECKING:
@@ -348,7 +347,7 @@ def _stage_index(spec: JourneyMap, touchpoint: str) -> int:
 def _check_patterns(spec: JourneyMap, activities: list[str]) -> None:
     for tp in spec.touchpoints:
         for pattern in tp.activity:
-            if is_pattern(pattern) and not any(a == pattern or fnmatchcase(a, pattern) for a in activities):
+            if is_pattern(pattern) and not any(name_matches(a, pattern) for a in activities):
                 raise SpecError(
                     spec.where(
                         tp.line,
@@ -368,7 +367,7 @@ class _References:
     def events(self, ref: str, line: int | None) -> pd.DataFrame:
         if ref in self.names:
             return self.ev[self.ev["tp"] == self.names.index(ref)]
-        hits = [a for a in self.activities if a == ref or (is_pattern(ref) and fnmatchcase(a, ref))]
+        hits = [a for a in self.activities if name_matches(a, ref)]
         if not hits:
             import difflib
 

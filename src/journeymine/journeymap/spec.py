@@ -54,7 +54,7 @@ from typing import Any
 
 from journeymine.errors import SpecError
 
-__all__ = ["JourneyMap", "Stage", "Target", "Touchpoint", "load_map"]
+__all__ = ["JourneyMap", "Stage", "Target", "Touchpoint", "is_pattern", "load_map", "name_matches"]
 
 _PATTERN_CHARS = frozenset("*?[")
 
@@ -73,6 +73,18 @@ def _where(source: str | None, line: int | None, what: str) -> str:
 def is_pattern(text: str) -> bool:
     """Whether an ``activity`` entry is a glob pattern (``*``, ``?``, ``[...]``)."""
     return bool(_PATTERN_CHARS & set(text))
+
+
+def name_matches(activity: str, name: str) -> bool:
+    """Whether ``activity`` is ``name``, or matches it as a glob pattern (an exact name holding
+    ``*``, ``?`` or ``[`` still matches itself).
+
+    Examples
+    --------
+    >>> name_matches("Call [missed]", "Call [missed]"), name_matches("Call in", "Call*")
+    (True, True)
+    """
+    return activity == name or (is_pattern(name) and fnmatchcase(activity, name))
 
 
 @dataclass(frozen=True)
@@ -112,15 +124,6 @@ class Target:
     def keys(self) -> tuple[str, ...]:
         """The target keys that are set, in spec order."""
         return tuple(k for k in TARGET_KEYS if getattr(self, k) is not None)
-
-    def references(self) -> list[str]:
-        """The touchpoints this target names."""
-        out = []
-        if self.max_hours_to is not None:
-            out.append(self.max_hours_to[0])
-        if self.required_outcome is not None:
-            out.append(self.required_outcome)
-        return out
 
     def describe(self) -> str:
         """A short text, e.g. ``'at most 1 repeat; Contract signed within 120 h'``."""
@@ -177,7 +180,7 @@ class Touchpoint:
 
     def matches(self, activity: str) -> bool:
         """Whether the activity maps onto this touchpoint."""
-        return any(activity == p or (is_pattern(p) and fnmatchcase(activity, p)) for p in self.activity)
+        return any(name_matches(activity, p) for p in self.activity)
 
 
 @dataclass(frozen=True)
