@@ -91,5 +91,6 @@ for plugin in plugins/*/; do
   fi
 done
 say "docs (mkdocs build --strict)"
+export NO_MKDOCS_2_WARNING=1
 .venv/bin/mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
 say "all green"

@@ -1,4 +1,10 @@
-"""Shared fixtures: the real logs beside the repository (skipped when absent), the demo data."""
+"""Shared fixtures: the real logs beside the repository (skipped when absent), the demo data.
+
+Third-party plugins (e.g. journeymine-ga4, installed in the dev venv) are switched off for the
+whole session, before anything loads plugins: every test sees the built-ins only, unless it asks
+for the fixture ``third_party_plugins``. Tests that start a fresh process choose for themselves
+(tests/test_plugins.py strips the ``JOURNEYMINE_*`` variables).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,27 @@ import pytest
 # pm4py prints a banner and warnings on import; tests should be quiet and fast to read
 warnings.filterwarnings("ignore", module="pm4py")
 os.environ.setdefault("PM4PY_DISABLE_BANNER", "1")
+
+# before any test module is imported, so before journeymine can load a plugin
+os.environ["JOURNEYMINE_DISABLE_PLUGINS"] = "all"
+os.environ.pop("JOURNEYMINE_DEBUG", None)  # warnings are one line unless a test asks for more
+
+
+@pytest.fixture
+def third_party_plugins(monkeypatch):
+    """Opt in to third-party plugins: clear ``JOURNEYMINE_DISABLE_PLUGINS`` and load again.
+
+    Yields :mod:`journeymine.registry`. Plugins a test puts on ``sys.path`` (with
+    ``monkeypatch.syspath_prepend``) are found too; afterwards the registry is reset, so the next
+    test loads the built-ins alone again. Engines already created stay open (the session's logs
+    keep working).
+    """
+    from journeymine import registry
+
+    monkeypatch.delenv("JOURNEYMINE_DISABLE_PLUGINS", raising=False)
+    registry.reset(engines=False)
+    yield registry
+    registry.reset(engines=False)  # loads again, on next use, once monkeypatch has restored "all"
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import pytest
 import journeymine as jm
 from journeymine.cli import main
 
-KEYS = ["activities", "cases", "dfg", "end", "events", "invalid_rows", "start", "variants"]
+KEYS = ["activities", "case_durations", "cases", "dfg", "end", "events", "invalid_rows", "start", "variants"]
 MAP = ["--case", "customer_id", "--activity", "touchpoint", "--timestamp", "timestamp"]
 
 

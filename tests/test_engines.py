@@ -6,6 +6,7 @@ README's test command installs one); without pyspark they fail, since the test e
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import random
@@ -167,6 +168,11 @@ def files(tmp_path_factory):
         }
     )
     clicks.to_csv(folder / "clicks.csv.gz", index=False, compression="gzip")
+    # gzip: as named, and named otherwise (the connector goes by the first bytes, Spark by the name)
+    text = (folder / "messy.csv").read_bytes()
+    (folder / "messy.csv.gz").write_bytes(gzip.compress(text))
+    (folder / "gzip-inside.csv").write_bytes(gzip.compress(text))
+    (folder / "plain-inside.csv.gz").write_bytes(text)
     return folder
 
 
@@ -191,6 +197,40 @@ def test_non_iso_text_timestamps_and_first_event_attributes(spark, files):
 def test_order_only_clickstream(spark, files):
     duck, sparkl = both(files / "clicks.csv.gz", spark, case="user", activity="page", order="step")
     assert_same(results(duck), results(sparkl))
+
+
+def test_gzipped_csv(spark, files):
+    duck, sparkl = both(files / "messy.csv.gz", spark, on_invalid="quarantine", **MAP)
+    plain = jm.read_events(files / "messy.csv", on_invalid="quarantine", **MAP)
+    assert "malformed line" in set(duck.quarantine["reason"])
+    assert_same(results(duck, "tier", full=True), results(sparkl, "tier", full=True))
+    assert_same(results(plain, "tier"), results(sparkl, "tier"))
+
+
+@pytest.mark.parametrize("name", ["gzip-inside.csv", "plain-inside.csv.gz"])
+def test_csv_whose_name_belies_its_compression(spark, files, name, tmp_path, monkeypatch):
+    """Spark decompresses by the name; it reads a link named after the content instead."""
+    import gc
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    duck, sparkl = both(files / name, spark, on_invalid="quarantine", **MAP)
+    assert_same(results(duck, "tier"), results(sparkl, "tier"))
+    assert [p.name.startswith("journeymine-csv-") for p in tmp_path.iterdir()] == [True]
+    del sparkl
+    gc.collect()
+    assert list(tmp_path.iterdir()) == []  # the link goes with the log
+
+
+def test_csv_whose_name_belies_its_compression_off_local_mode(spark, files, monkeypatch):
+    monkeypatch.setattr(spark, "_local", lambda: False)
+    with pytest.raises(jm.ConnectorError) as raised:
+        jm.read_events(files / "gzip-inside.csv", engine=spark, on_invalid="quarantine", **MAP)
+    assert str(raised.value) == (
+        f"{files / 'gzip-inside.csv'} is gzip-compressed but its name does not end in .gz; Spark "
+        "decompresses a file by its name alone, and its executors cannot read a renamed link on "
+        "the driver: add .gz to its name, or read it with the duckdb engine"
+    )
 
 
 def test_spark_dataframe_source(spark, demo_frame):

@@ -13,8 +13,8 @@ import pytest
 from scipy import stats
 
 import journeymine as jm
-from journeymine.errors import SpecError
-from journeymine.journeymap.spec import JourneyMap, Stage, Target, Touchpoint
+from journeymine.errors import ArgumentError, SpecError
+from journeymine.journeymap.spec import JourneyMap, SpecWarning, Stage, Target, Touchpoint
 from journeymine.stats import wilson
 from journeymine.testing.strategies import shuffle_keeping_ties
 
@@ -35,6 +35,13 @@ stages:
         activity: Offer sent
         target: {max_hours_to: {touchpoint: Contract signed, hours: 120}}
 """
+
+#: the issue's map without the touchpoint SMALL never reaches (same lines)
+SEEN_MAP = ISSUE_MAP.replace(", Branch visit]", "]")
+#: what ``unmatched="warn"`` says about it
+BRANCH_VISIT = (
+    "journey map, line 6: touchpoint 'Branch visit' matches no activity in the log; carrying on without it"
+)
 
 T0 = pd.Timestamp("2025-03-03T09:00:00Z")
 
@@ -87,7 +94,10 @@ def _read(frame: pd.DataFrame, **kw) -> jm.EventLog:
 
 @pytest.fixture(scope="module")
 def small():
-    return jm.journey_map(_read(SMALL), ISSUE_MAP)
+    with pytest.warns(SpecWarning) as caught:
+        result = jm.journey_map(_read(SMALL), ISSUE_MAP, unmatched="warn")
+    assert [str(w.message) for w in caught] == [BRANCH_VISIT]
+    return result
 
 
 def _row(frame: pd.DataFrame, **where) -> pd.Series:
@@ -209,40 +219,203 @@ def test_a_missing_spec_file_is_an_error(tmp_path):
         JourneyMap.from_yaml(tmp_path / "absent.yaml")
 
 
-def test_a_pattern_that_matches_nothing_is_an_error_naming_its_line():
-    text = ISSUE_MAP.replace('"Customer service*"', '"Customer servce*"')
-    with pytest.raises(
-        SpecError,
-        match=r"line 10: the pattern 'Customer servce\*' of touchpoint 'Service call' matches no activity",
-    ):
-        jm.journey_map(_read(SMALL), text)
-
-
 def test_a_sentiment_column_that_is_not_numeric_is_an_error_naming_its_line():
     frame = SMALL.assign(score=["good" if i % 2 else None for i in range(len(SMALL))])
     with pytest.raises(
         SpecError, match=r"line 2: the sentiment column 'score' is not numeric: 9 values such as 'good'"
     ):
-        jm.journey_map(_read(frame), ISSUE_MAP)
+        jm.journey_map(_read(frame), SEEN_MAP)
 
 
-def test_a_missing_sentiment_column_and_an_unknown_outcome_are_errors():
-    with pytest.raises(SpecError, match=r"line 2: the sentiment column 'score' is not in DataFrame"):
+def test_a_missing_sentiment_column_is_an_error_naming_its_line():
+    with pytest.raises(SpecError) as info:
         jm.journey_map(_read(SMALL.drop(columns="score")), ISSUE_MAP)
-    text = ISSUE_MAP.replace("outcome: Contract signed", "outcome: Contract signd")
-    with pytest.raises(
-        SpecError, match=r"line 3: 'Contract signd' is neither a touchpoint .* did you mean 'Contract signed'"
-    ):
-        jm.journey_map(_read(SMALL), text)
+    assert str(info.value) == (
+        "journey map, line 2: the sentiment column 'score' is not in DataFrame; its columns: customer, "
+        "activity, ts, channel; correct 'sentiment' in the map"
+    )
 
 
 def test_nps_scores_outside_0_to_10_are_an_error():
-    spec = JourneyMap.from_yaml(ISSUE_MAP.replace("sentiment: score", "nps: score"))
+    spec = JourneyMap.from_yaml(SEEN_MAP.replace("sentiment: score", "nps: score"))
     with pytest.raises(
         SpecError,
         match=r"line 2: the nps column .score. must hold scores 0-10; 18 values lie outside, such as -1",
     ):
         jm.journey_map(_read(SMALL.assign(score=SMALL["score"].fillna(0) - 1)), spec)
+
+
+# -- names that match nothing in the data ------------------------------------------------------------
+
+RECEIPT = pd.DataFrame(
+    {
+        "customer": ["a", "a", "a", "b", "b"],
+        "activity": [
+            "Application sent",
+            "Confirmation of receipt",
+            "Contract signed",
+            "Application sent",
+            "Confirmation of receipt",
+        ],
+        "ts": pd.date_range("2025-03-03T09:00:00Z", periods=5, freq="h"),
+    }
+)
+
+RECEIPT_MAP = """\
+journey: Application
+outcome: Contract signed
+stages:
+  - name: Apply
+    touchpoints: [Application sent, Confirmation of recipt]
+  - name: Sign
+    touchpoints: [Contract signed]
+"""
+
+
+def _receipt():
+    return jm.read_events(RECEIPT, case="customer", activity="activity", timestamp="ts")
+
+
+def test_a_misspelt_touchpoint_is_an_error_naming_its_line_and_close_matches(tmp_path):
+    path = tmp_path / "map.yaml"
+    path.write_text(RECEIPT_MAP, encoding="utf-8")
+    with pytest.raises(SpecError) as info:
+        jm.journey_map(_receipt(), path)
+    assert str(info.value) == (
+        f"{path}, line 5: touchpoint 'Confirmation of recipt' matches no activity in the log (did you "
+        "mean 'Confirmation of receipt'?); correct the name, or pass unmatched='warn' to carry on without it"
+    )
+
+
+def test_unmatched_warn_gives_a_spec_warning_and_carries_on(tmp_path):
+    path = tmp_path / "map.yaml"
+    path.write_text(RECEIPT_MAP, encoding="utf-8")
+    with pytest.warns(SpecWarning) as caught:
+        result = jm.journey_map(_receipt(), path, unmatched="warn")
+    assert [str(w.message) for w in caught] == [
+        f"{path}, line 5: touchpoint 'Confirmation of recipt' matches no activity in the log (did you "
+        "mean 'Confirmation of receipt'?); carrying on without it"
+    ]
+    assert caught[0].filename == __file__  # points at the caller
+    assert issubclass(SpecWarning, UserWarning)
+    assert result.unreached[["touchpoint", "reason"]].values.tolist() == [
+        ["Confirmation of recipt", "no activity in the log"]
+    ]
+    assert _row(result.touchpoints, touchpoint="Confirmation of recipt")["customers"] == 0
+    assert result.unmapped["activity"].tolist() == ["Confirmation of receipt"]
+    assert result.segments["completed"].tolist() == [1]
+
+
+def test_a_misspelt_pattern_outcome_and_target_are_one_error_listing_each():
+    text = (
+        ISSUE_MAP.replace('"Customer service*"', '"Customer servce*"')
+        .replace("outcome: Contract signed", "outcome: Contract signd")
+        .replace("touchpoint: Contract signed, hours", "touchpoint: Contract sined, hours")
+    )
+    with pytest.raises(SpecError) as info:
+        jm.journey_map(_read(SMALL), text)
+    assert str(info.value) == (
+        "journey map: 4 names find no events in the log: "
+        "line 3: the outcome 'Contract signd' is neither a touchpoint on the map nor an activity in the "
+        "log (did you mean 'Contract signed'?); "
+        "line 6: touchpoint 'Branch visit' matches no activity in the log; "
+        "line 11: the pattern 'Customer servce*' of touchpoint 'Service call' matches no activity in the "
+        "log (did you mean 'Customer service call'?); "
+        "line 15: max_hours_to.touchpoint 'Contract sined' of 'Offer' is neither a touchpoint on the map "
+        "nor an activity in the log (did you mean 'Contract signed'?); "
+        "correct them, or pass unmatched='warn' to carry on without them"
+    )
+    assert isinstance(info.value, ValueError)  # old `except ValueError` code keeps working
+
+
+def test_with_unmatched_warn_a_missing_outcome_completes_nobody_and_a_missing_target_is_missed():
+    text = SEEN_MAP.replace("outcome: Contract signed", "outcome: Contract signd").replace(
+        "touchpoint: Contract signed, hours", "touchpoint: Contract sined, hours"
+    )
+    with pytest.warns(SpecWarning) as caught:
+        result = jm.journey_map(_read(SMALL), text, unmatched="warn")
+    assert [str(w.message).split(":")[0] for w in caught] == ["journey map, line 3", "journey map, line 15"]
+    assert result.segments["completed"].tolist() == [0]
+    offer = _row(result.touchpoints, touchpoint="Offer")
+    assert (offer["target_customers"], offer["target_met_share"]) == (2, 0.0)
+
+
+def test_a_touchpoint_whose_activities_all_go_to_another_is_an_error():
+    spec = JourneyMap(
+        "J",
+        [Stage("S", ["Upload documents", Touchpoint("Uploads", activity="Upload*"), "Ad seen"])],
+    )
+    with pytest.raises(SpecError) as info:
+        jm.journey_map(_read(SMALL), spec)
+    assert str(info.value) == (
+        "journey map: touchpoint 'Uploads' gets no events: what it matches goes to 'Upload documents' (an "
+        "exact name comes before a pattern, an earlier touchpoint before a later one); correct the name, "
+        "or pass unmatched='warn' to carry on without it"
+    )
+    with pytest.warns(SpecWarning, match="'Uploads' gets no events"):
+        result = jm.journey_map(_read(SMALL), spec, unmatched="warn")
+    assert result.unreached["reason"].tolist() == ["its activities go to other touchpoints"]
+
+
+def test_a_touchpoint_left_outside_the_cut_journeys_is_no_error(demo_log):
+    import warnings
+
+    # journeys from the calculator to the contract: what comes before and after is outside them
+    cut = jm.cut_journeys(demo_log, start="Mortgage calculator", end="Contract signed")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = jm.journey_map(cut, jm.datasets.load_demo_map())
+    outside = set(cut.report.outside["touchpoint"]) - set(cut.to_frame()["activity"])
+    assert outside == {"Ad seen", "Comparison site visit", "Mortgage paid out", "Survey answered"}
+    assert result.unreached[["touchpoint", "reason"]].values.tolist() == [
+        ["Ad seen", "only outside the cut journeys"],
+        ["Comparison site visit", "only outside the cut journeys"],
+        ["Mortgage paid out", "only outside the cut journeys"],
+    ]
+
+
+def test_names_are_checked_against_engine_aggregates_before_any_event_is_read(monkeypatch):
+    log = _read(SMALL)
+
+    def no_events(*args, **kwargs):
+        raise AssertionError("the events were read")
+
+    monkeypatch.setattr(jm.EventLog, "to_frame", no_events)
+    with pytest.raises(SpecError, match="touchpoint 'Branch visit' matches no activity"):
+        jm.journey_map(log, ISSUE_MAP)
+
+
+def test_bad_arguments_are_argument_errors():
+    log = _read(SMALL)
+    cases = [
+        (
+            {"unmatched": "ignore"},
+            "unmatched must be 'error' or 'warn', not 'ignore'; pass unmatched='warn'",
+        ),
+        (
+            {"confidence": 95},
+            "confidence must be a number between 0 and 1, not 95; pass confidence=0.95",
+        ),
+        (
+            {"confidence": True},
+            "confidence must be a number between 0 and 1, not True; pass confidence=0.95",
+        ),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(ArgumentError) as info:
+            jm.journey_map(log, SEEN_MAP, **kwargs)
+        assert str(info.value) == message
+    with pytest.raises(ArgumentError) as info:
+        jm.journey_map(log, ["Ad seen"])
+    assert str(info.value) == (
+        "spec must be a JourneyMap, a YAML file or text, or a mapping, not list; pass spec='journey_map.yaml'"
+    )
+    with pytest.raises(jm.SchemaError) as info:
+        jm.journey_map(log, SEEN_MAP, channel="chanel")
+    assert str(info.value) == (
+        "the channel column 'chanel' is not in DataFrame; its columns: customer, activity, ts, channel, "
+        "score; pass channel= one of them (did you mean 'channel'?)"
+    )
 
 
 # -- the figures, by hand ----------------------------------------------------------------------------
@@ -251,11 +424,16 @@ def test_nps_scores_outside_0_to_10_are_an_error():
 def test_customers_share_events_and_time_spent(small):
     up = _row(small.touchpoints, touchpoint="Upload documents")
     assert (up["customers"], up["events"], up["share"]) == (4, 6, 1.0)
-    # time to the next event, summed per customer: A 3 h, B 1 h, C 0 h (last event), D 1 h
-    assert up["time_spent_h"] == pytest.approx(1.0)
+    # time to the next event, summed per customer: A 3 h, B 1 h, C 0 h (last event), D 1 h; in seconds
+    assert up["time_spent_s"] == pytest.approx(3600.0)
     call = _row(small.touchpoints, touchpoint="Service call")
     assert (call["customers"], call["events"], call["share"]) == (2, 3, 0.5)
-    assert call["time_spent_h"] == pytest.approx(np.median([6.0, 3.0]))
+    assert call["time_spent_s"] == pytest.approx(np.median([6.0, 3.0]) * 3600)
+    assert small.stages["time_spent_s"].notna().any() and small.channels["time_spent_s"].notna().all()
+    hours = [
+        c for frame in (small.stages, small.touchpoints, small.channels) for c in frame if c.endswith("_h")
+    ]
+    assert hours == []
     assert call["stage"] == "Application" and call["segment"] == "all"
 
 
@@ -304,7 +482,12 @@ def test_map_versus_reality(small):
         {"activity": "Survey", "events": 1, "customers": 1},
     ]
     assert small.unreached.to_dict("records") == [
-        {"stage": "Orientation", "touchpoint": "Branch visit", "activity": "Branch visit"}
+        {
+            "stage": "Orientation",
+            "touchpoint": "Branch visit",
+            "activity": "Branch visit",
+            "reason": "no activity in the log",
+        }
     ]
     assert small.off_map_transitions.to_dict("records") == [
         {
@@ -322,12 +505,12 @@ def test_map_versus_reality(small):
 
 
 def test_channels_split_a_touchpoint_and_a_fixed_channel_wins():
-    result = jm.journey_map(_read(SMALL), ISSUE_MAP)
+    result = jm.journey_map(_read(SMALL), SEEN_MAP)
     up = result.channels[result.channels["touchpoint"] == "Upload documents"].set_index("channel")
     assert up["customers"].to_dict() == {"web": 4, "app": 1}
     assert up["events"].to_dict() == {"web": 4, "app": 2}
     assert up.loc["app", "share_of_touchpoint"] == pytest.approx(0.25)
-    fixed = ISSUE_MAP.replace(
+    fixed = SEEN_MAP.replace(
         'activity: "Customer service*"      # a pattern',
         'activity: "Customer service*"\n        channel: call centre',
     )
@@ -378,7 +561,13 @@ def test_moments_of_truth_rank_where_experience_separates_completers():
         ]
         if done:
             rows.append((f"c{i}", "Contract signed", 3, "branch", None))
-    result = jm.journey_map(_read(_events(rows)), ISSUE_MAP)
+    with pytest.warns(SpecWarning) as caught:
+        result = jm.journey_map(_read(_events(rows)), ISSUE_MAP, unmatched="warn")
+    assert [str(w.message).split(":")[1] for w in caught] == [
+        " touchpoint 'Comparison site visit' matches no activity in the log; carrying on without it",
+        " touchpoint 'Branch visit' matches no activity in the log; carrying on without it",
+        " the activity 'Offer sent' of touchpoint 'Offer' is not an activity in the log; carrying on without it",
+    ]
     mot = result.moments_of_truth
     top = mot.iloc[0]
     assert (top["rank"], top["touchpoint"], top["driver"]) == (1, "Service call", "sentiment")
@@ -478,6 +667,31 @@ def test_segments_by_a_binned_attribute(demo_log):
     assert len(result.touchpoints) == 2 * 18
 
 
+def _lower_edge(label: str) -> float:
+    return float(label.strip("[(").split(",")[0])
+
+
+def test_binned_segments_come_in_value_order_in_every_frame_and_in_json(demo_log):
+    # four bands; in text order "[50000, 228000)" would come last
+    result = jm.journey_map(demo_log, jm.datasets.load_demo_map(), by="loan_amount", bins=4)
+    bands = result.segments["segment"].tolist()
+    assert len(bands) == 4 and bands == sorted(bands, key=_lower_edge)
+    for name in ("segments", "stages", "touchpoints", "channels"):
+        frame = getattr(result, name)
+        dtype = frame["segment"].dtype
+        assert isinstance(dtype, pd.CategoricalDtype) and dtype.ordered, name
+        assert list(dtype.categories) == bands, name
+        seen = list(dict.fromkeys(frame["segment"].astype(str)))
+        assert seen == bands, name
+    out = result.to_dict()
+    assert [s["segment"] for s in out["segments"]] == bands
+    assert list(dict.fromkeys(r["segment"] for r in out["touchpoints"])) == bands
+    # text segments stay text, sorted
+    plain = jm.journey_map(demo_log, jm.datasets.load_demo_map(), by="segment")
+    assert not isinstance(plain.segments["segment"].dtype, pd.CategoricalDtype)
+    assert plain.segments["segment"].tolist() == sorted(plain.segments["segment"])
+
+
 def test_to_dict_is_json_with_the_promised_fields(demo_result):
     out = json.loads(json.dumps(demo_result.to_dict(), allow_nan=False))
     assert {"touchpoints", "stages", "unmapped", "moments_of_truth"} <= set(out)
@@ -490,7 +704,11 @@ def test_to_dict_is_json_with_the_promised_fields(demo_result):
         "share",
         "target_met_share",
         "sentiment_mean",
+        "time_spent_s",
     } <= set(row)
+    assert not [
+        k for r in out["touchpoints"] + out["stages"] + out["channels"] for k in r if k.endswith("_h")
+    ]
     segment_size = {s["segment"]: s["customers"] for s in out["segments"]}
     for r in out["touchpoints"]:
         assert r["share"] == pytest.approx(r["customers"] / segment_size[r["segment"]])

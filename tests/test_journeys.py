@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import journeymine as jm
+from journeymine.journeymap.spec import SpecWarning
 from journeymine.testing.strategies import event_frames, shuffle_keeping_ties
 
 
@@ -475,36 +476,98 @@ def test_generated_logs_match_the_reference_and_ignore_row_order(case, seed):
 # -- errors ------------------------------------------------------------------------------------
 
 
+def _message(call, error=jm.ArgumentError):
+    with pytest.raises(error) as info:
+        call()
+    return str(info.value)
+
+
 def test_errors():
     log = read([("c", "A", "01-01"), ("c", "B", "01-02")])
-    with pytest.raises(ValueError, match=r"cut_journeys needs gap=, start= or end="):
-        jm.cut_journeys(log)
-    with pytest.raises(ValueError, match=r"gap must be a duration such as '30D' or '12h', not 'a month'"):
-        jm.cut_journeys(log, gap="a month")
-    with pytest.raises(ValueError, match=r"gap must be positive, not '-1D'"):
-        jm.cut_journeys(log, gap="-1D")
-    for select in ("middle", -1, 1.5):
-        with pytest.raises(
-            ValueError, match=r"select must be 'all', 'first', 'last' or a journey number >= 0"
-        ):
-            jm.cut_journeys(log, gap="1D", select=select)
-    with pytest.raises(ValueError, match=r"no journey found in .*start='Nope'.*check the activity names"):
-        jm.cut_journeys(log, start="Nope")
-    with pytest.raises(ValueError, match=r"start/end must name at least one activity"):
-        jm.cut_journeys(log, end=[])
+    assert _message(lambda: jm.cut_journeys(log)) == (
+        "cut_journeys needs gap=, start= or end= (or several) to know where journeys begin and end; "
+        "pass gap='30D' (a new journey after 30 days without events)"
+    )
+    assert _message(lambda: jm.cut_journeys(log, gap="a month")) == (
+        "gap must be a duration such as '30D' or '12h', not 'a month'; pass gap='30D'"
+    )
+    assert (
+        _message(lambda: jm.cut_journeys(log, gap="-1D")) == "gap must be positive, not '-1D'; pass gap='30D'"
+    )
+    for gap in (30, "30", 1.5):
+        assert _message(lambda gap=gap: jm.cut_journeys(log, gap=gap)) == (
+            f"gap needs a unit, not {gap!r}; pass gap='30D' (30 days) or gap='12h'"
+        )
+    for select in ("middle", -1, 1.5, True):
+        assert _message(lambda select=select: jm.cut_journeys(log, gap="1D", select=select)) == (
+            f"select must be 'all', 'first', 'last' or a journey number >= 0, not {select!r}; "
+            "pass select='last'"
+        )
+    assert _message(lambda: jm.cut_journeys(log, end=[])) == (
+        "end must name at least one activity (a name or a pattern such as 'Offer*'), not an empty list; "
+        "pass end='Mortgage calculator', or leave end out"
+    )
+    assert _message(lambda: jm.cut_journeys(log, start=["A", 3])) == (
+        "start must name activities by text, not 3; pass start='Mortgage calculator'"
+    )
+    assert _message(lambda: jm.cut_journeys(log, start=7)) == (
+        "start must be an activity name, a pattern or a list of them, not int; pass start='Mortgage calculator'"
+    )
+    assert _message(lambda: jm.cut_journeys(log, gap="1D", unmatched="skip")) == (
+        "unmatched must be 'error' or 'warn', not 'skip'; pass unmatched='warn'"
+    )
+    assert _message(lambda: jm.cut_journeys(log.to_frame(), gap="1D")) == (
+        "cut_journeys needs an EventLog, not DataFrame; pass "
+        "jm.read_events(source, case=..., activity=..., timestamp=...)"
+    )
     ordered = jm.read_events(
         pd.DataFrame({"c": ["c", "c"], "a": ["A", "B"], "n": [1, 2]}), case="c", activity="a", order="n"
     )
-    with pytest.raises(ValueError, match=r"gap= needs timestamps; .* is ordered without them"):
-        jm.cut_journeys(ordered, gap="1D")
+    assert _message(lambda: jm.cut_journeys(ordered, gap="1D")) == (
+        "gap= needs timestamps; DataFrame is ordered without them: cut it by start= and end=, or read it "
+        "with timestamp="
+    )
     clash = jm.read_events(
         pd.DataFrame({"c": ["c"], "a": ["A"], "t": ["2025-01-01T00:00:00Z"], "journey_index": [3]}),
         case="c",
         activity="a",
         timestamp="t",
     )
-    with pytest.raises(ValueError, match=r"already has a column 'journey_index'; rename it"):
-        jm.cut_journeys(clash, gap="1D")
+    assert _message(lambda: jm.cut_journeys(clash, gap="1D"), jm.SchemaError) == (
+        "DataFrame already has a column 'journey_index'; rename it before cutting journeys (cut_journeys "
+        "adds journey, journey_index, journey_complete, journey_ended_by)"
+    )
+    # every error is still a ValueError, for code written before
+    with pytest.raises(ValueError, match="gap must be positive"):
+        jm.cut_journeys(log, gap="-1D")
+
+
+def test_a_start_or_end_that_matches_no_activity_is_an_error_with_close_matches():
+    log = read([("c", "Visit", "01-01"), ("c", "Contract signed", "01-02"), ("d", "Visit", "01-03")])
+    assert _message(lambda: jm.cut_journeys(log, start="Visit", end="Contract signd")) == (
+        "cut_journeys: end='Contract signd' matches no activity in the log (did you mean 'Contract "
+        "signed'?); correct the name, or pass unmatched='warn' to carry on without it"
+    )
+    assert _message(lambda: jm.cut_journeys(log, start=["Nope", "Visit"], end="Contract sign*d?")) == (
+        "cut_journeys: 2 names find no events in the log: start='Nope' matches no activity in the log; "
+        "end='Contract sign*d?' matches no activity in the log (did you mean 'Contract signed'?); "
+        "correct them, or pass unmatched='warn' to carry on without them"
+    )
+    # with unmatched="warn": a warning, and the cut without the name (no journey is complete)
+    with pytest.warns(SpecWarning) as caught:
+        cut = jm.cut_journeys(log, start="Visit", end="Contract signd", unmatched="warn")
+    assert [str(w.message) for w in caught] == [
+        "cut_journeys: end='Contract signd' matches no activity in the log (did you mean 'Contract "
+        "signed'?); carrying on without it"
+    ]
+    assert caught[0].filename == __file__
+    assert (cut.report.complete, cut.report.incomplete) == (0, 2)
+    with pytest.warns(SpecWarning, match="start='Nope'"):
+        message = _message(lambda: jm.cut_journeys(log, start="Nope", unmatched="warn"))
+    assert message.startswith(
+        "no journey found in DataFrame with gap=None, start='Nope', end=None, select='all'"
+    )
+    assert message.endswith("; check start= and end= against the log's activities")
 
 
 # -- with the journey map ----------------------------------------------------------------------

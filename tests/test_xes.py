@@ -639,7 +639,8 @@ def test_connector_scan_returns_an_arrow_scan(tmp_path):
     assert isinstance(scan, Scan)
     assert scan.kind == "arrow"
     assert scan.location == str(path)
-    assert scan.columns == ("concept:name", "time:timestamp", "case:concept:name")
+    # the table of read_xes_table, then the document position the connector adds
+    assert scan.columns == ("concept:name", "time:timestamp", "case:concept:name", "jm:position")
     table = scan.open()
     assert isinstance(table, pa.Table)
     assert table.column_names == list(scan.columns)
@@ -647,7 +648,7 @@ def test_connector_scan_returns_an_arrow_scan(tmp_path):
 
 def test_connector_accepts_a_path_object(tmp_path):
     path = write(tmp_path, log(trace("c1", event("a"))))
-    assert XesConnector().scan(path).columns == ("concept:name", "case:concept:name")
+    assert XesConnector().scan(path).columns == ("concept:name", "case:concept:name", "jm:position")
 
 
 def test_connector_rejects_unknown_options_naming_the_accepted_ones(tmp_path):

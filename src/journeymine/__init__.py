@@ -22,10 +22,12 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DFG",
+    "ArgumentError",
     "CombinedLog",
     "ConnectorError",
     "EngineError",
     "EventLog",
+    "IdentityError",
     "InvalidRowsError",
     "JourneyLog",
     "JourneyMap",
@@ -36,6 +38,7 @@ __all__ = [
     "Schema",
     "SchemaError",
     "SpecError",
+    "SpecWarning",
     "Variants",
     "VaryingAttributeWarning",
     "__version__",
@@ -59,7 +62,9 @@ _LAZY = {
     "EventLog": "journeymine.eventlog",
     "read_events": "journeymine.eventlog",
     "Schema": "journeymine.schema",
+    "ArgumentError": "journeymine.errors",
     "ConnectorError": "journeymine.errors",
+    "IdentityError": "journeymine.errors",
     "EngineError": "journeymine.errors",
     "InvalidRowsError": "journeymine.errors",
     "JourneymineError": "journeymine.errors",
@@ -68,6 +73,7 @@ _LAZY = {
     "SpecError": "journeymine.errors",
     "JourneyMap": "journeymine.journeymap.spec",
     "load_map": "journeymine.journeymap.spec",
+    "SpecWarning": "journeymine.journeymap.spec",
     "JourneyMapResult": "journeymine.journeymap.figures",
     "journey_map": "journeymine.journeymap.figures",
     "combine": "journeymine.connect",
@@ -101,8 +107,10 @@ if TYPE_CHECKING:
     from journeymine.connect import CombinedLog, combine
     from journeymine.dfg import DFG, discover_dfg
     from journeymine.errors import (
+        ArgumentError,
         ConnectorError,
         EngineError,
+        IdentityError,
         InvalidRowsError,
         JourneymineError,
         PluginError,
@@ -112,7 +120,7 @@ if TYPE_CHECKING:
     from journeymine.eventlog import EventLog, read_events
     from journeymine.hookspecs import hookimpl
     from journeymine.journeymap.figures import JourneyMapResult, journey_map
-    from journeymine.journeymap.spec import JourneyMap, load_map
+    from journeymine.journeymap.spec import JourneyMap, SpecWarning, load_map
     from journeymine.journeys import JourneyLog, cut_journeys
     from journeymine.registry import PluginWarning, plugins
     from journeymine.schema import Schema

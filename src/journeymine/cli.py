@@ -3,9 +3,15 @@
 ``journeymine mine PATH --format json`` prints one JSON object with sorted keys, byte-identical for
 the same input::
 
-    {"activities": {activity: events}, "cases": n, "dfg": [{"cases", "count", "median_s",
-     "segment", "source", "target"}], "end": {activity: cases}, "events": n, "invalid_rows": n,
-     "start": {activity: cases}, "variants": [{"cases", "segment", "share", "variant": [...]}]}
+    {"activities": {activity: events},
+     "case_durations": [{"cases", "max_s", "mean_s", "median_s", "min_s", "p90_s", "segment"}],
+     "cases": n,
+     "dfg": [{"cases", "count", "median_s", "segment", "source", "target"}],
+     "end": {activity: cases}, "events": n, "invalid_rows": n, "start": {activity: cases},
+     "variants": [{"cases", "segment", "share", "variant": [...]}]}
+
+Durations are seconds in JSON and CSV, human units (``3 d 4 h``) in the tables. User errors exit
+with 2 and one line on stderr, in flag words (see :func:`cli_words`); see ``docs/cli.md``.
 
 ``journeymine journey PATH --map MAP.yaml --format json`` prints the journey-map figures (see
 :class:`journeymine.journeymap.JourneyMapResult`): ``segments``, ``stages``, ``touchpoints``
@@ -18,12 +24,16 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import re
+import shlex
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from journeymine.errors import JourneymineError
+from journeymine.errors import ArgumentError, JourneymineError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,12 +42,21 @@ if TYPE_CHECKING:
     from journeymine.eventlog import EventLog
     from journeymine.variants import Variants
 
-__all__ = ["main", "mine_summary"]
+__all__ = ["case_durations", "cli_words", "main", "mine_summary"]
 
 TABLES = ("dfg", "variants", "activities", "cases")
 
 
 def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--quiet", action="store_true", help="no progress messages or plugin warnings on stderr"
+    )
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        help="show tracebacks (of internal errors and broken plugins); also JOURNEYMINE_DEBUG=1",
+    )
     parser = argparse.ArgumentParser(
         prog="journeymine",
         description="Process mining of customer journeys: DFGs and variants per segment.",
@@ -45,19 +64,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    mine = sub.add_parser("mine", help="mine a log: activities, DFG, start/end, variants")
+    mine = sub.add_parser("mine", parents=[common], help="mine a log: activities, DFG, start/end, variants")
     mine.add_argument("path", help="a CSV, Parquet (file, folder, glob), XES file or SQLAlchemy URL")
     _mapping_arguments(mine)
-    mine.add_argument("--by", help="segment by a case attribute, or cohort:month / cohort:week")
+    _segment_arguments(mine)
     mine.add_argument(
-        "--bins", help="bin a numeric --by: a number of equal-count bins, or edges like 0,1e5,5e5"
+        "--top", type=_positive_int, metavar="N", help="only the N most frequent variants per segment"
     )
-    mine.add_argument("--top", type=int, help="only the N most frequent variants per segment")
     mine.add_argument("--format", choices=("table", "json", "csv"), default="table")
     mine.add_argument("--table", choices=TABLES, default="dfg", help="which table --format csv prints")
 
     journey = sub.add_parser(
-        "journey", help="journey-map figures per stage, touchpoint, channel and segment, against a map spec"
+        "journey",
+        parents=[common],
+        help="journey-map figures per stage, touchpoint, channel and segment, against a map spec",
     )
     journey.add_argument("path", help="a CSV, Parquet (file, folder, glob), XES file or SQLAlchemy URL")
     _mapping_arguments(journey)
@@ -67,21 +87,28 @@ def _parser() -> argparse.ArgumentParser:
         dest="map_path",
         help="the journey map spec (YAML); 'demo' for the demo data's map",
     )
-    journey.add_argument("--by", help="segment by a case attribute, or cohort:month / cohort:week")
-    journey.add_argument("--bins", help="bin a numeric --by: a number of bins, or edges like 0,1e5,5e5")
+    journey.add_argument(
+        "--unmatched",
+        choices=("error", "warn"),
+        default="error",
+        help="a touchpoint or outcome of the map that matches no activity: fail (default) or warn",
+    )
+    _segment_arguments(journey)
     cut = journey.add_argument_group("cut journeys first (optional)")
     cut.add_argument("--gap", help="a new journey after this much inactivity (30D, 12h)")
     cut.add_argument(
         "--start", action="append", help="activity that opens a journey (repeatable; * patterns)"
     )
     cut.add_argument("--end", action="append", help="activity that completes a journey (repeatable)")
-    cut.add_argument("--select", default="all", help="which journeys: all, first, last or a number from 0")
+    cut.add_argument(
+        "--select", default="all", type=_select, help="which journeys: all, first, last or a number from 0"
+    )
     journey.add_argument("--format", choices=("table", "json"), default="table")
 
-    plugins = sub.add_parser("plugins", help="list installed plugins")
+    plugins = sub.add_parser("plugins", parents=[common], help="list installed plugins and their status")
     plugins.add_argument("--format", choices=("table", "json"), default="table")
 
-    demo = sub.add_parser("demo", help="write the demo journey data and mine it")
+    demo = sub.add_parser("demo", parents=[common], help="write the demo journey data and mine it")
     demo.add_argument(
         "--out",
         type=Path,
@@ -89,7 +116,7 @@ def _parser() -> argparse.ArgumentParser:
         help="folder for demo_mortgage.csv (default: ./journeymine-demo)",
     )
     demo.add_argument("--by", default="segment", help="segment to compare (default: segment)")
-    demo.add_argument("--top", type=int, default=5)
+    demo.add_argument("--top", type=_positive_int, default=5, metavar="N")
     demo.add_argument("--format", choices=("table", "json"), default="table")
     return parser
 
@@ -111,11 +138,61 @@ def _mapping_arguments(parser: argparse.ArgumentParser) -> None:
         default="raise",
         help="unusable rows: fail naming them (default), or set them aside",
     )
-    source.add_argument("--delimiter", help="CSV delimiter (sniffed by default)")
+    source.add_argument(
+        "--delimiter",
+        type=_delimiter,
+        help="CSV delimiter: one character, or tab, comma, semicolon, pipe, space, \\t (sniffed by default)",
+    )
+    source.add_argument("--encoding", help="CSV text encoding (default utf-8), e.g. latin-1, cp1252")
     source.add_argument("--na-values", help="comma-separated texts that mean missing in a CSV")
     source.add_argument("--sql-table", dest="sql_table", help="table to read from a database URL")
     source.add_argument("--query", help="query to run on a database URL")
-    parser.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+
+
+def _segment_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--by", help="segment by a case attribute, or cohort:month / cohort:week")
+    parser.add_argument(
+        "--bins", help="bin a numeric --by: a number of equal-count bins, or edges like 0,1e5,5e5"
+    )
+
+
+#: names a delimiter can be given by on the command line
+DELIMITERS = {
+    "tab": "\t",
+    "\\t": "\t",
+    "comma": ",",
+    "semicolon": ";",
+    "pipe": "|",
+    "space": " ",
+}
+
+
+def _delimiter(text: str) -> str:
+    value = DELIMITERS.get(text.lower(), DELIMITERS.get(text, text))
+    if len(value) != 1:
+        names = ", ".join(k for k in DELIMITERS if k != "\\t")
+        raise argparse.ArgumentTypeError(
+            f"takes one character or one of {names}, \\t; not {text!r}"
+        )
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1 or str(value) != text.strip().lstrip("+"):
+        raise argparse.ArgumentTypeError(f"takes a whole number of at least 1, not {text!r}")
+    return value
+
+
+def _select(text: str) -> str | int:
+    if text in ("all", "first", "last"):
+        return text
+    if text.isdigit():
+        return int(text)
+    raise argparse.ArgumentTypeError(f"takes all, first, last or a journey number from 0, not {text!r}")
 
 
 def _version() -> str:
@@ -124,8 +201,79 @@ def _version() -> str:
     return f"journeymine {__version__}"
 
 
+#: Python arguments and the flags that stand for them, for messages shown on the command line
+FLAGS = {
+    "case": "--case",
+    "activity": "--activity",
+    "timestamp": "--timestamp",
+    "channel": "--channel",
+    "order": "--order",
+    "timestamp_format": "--timestamp-format",
+    "connector": "--connector",
+    "engine": "--engine",
+    "on_invalid": "--on-invalid",
+    "delimiter": "--delimiter",
+    "encoding": "--encoding",
+    "na_values": "--na-values",
+    "table": "--sql-table",
+    "query": "--query",
+    "by": "--by",
+    "bins": "--bins",
+    "top": "--top",
+    "gap": "--gap",
+    "start": "--start",
+    "end": "--end",
+    "select": "--select",
+    "unmatched": "--unmatched",
+    "spec": "--map",
+}
+_ARGUMENT = re.compile(
+    r"(?<![\w.\-])(" + "|".join(sorted(FLAGS, key=len, reverse=True)) + r")="
+    r"""(?:'([^']*)'|"([^"]*)"|(\.\.\.)|([A-Za-z0-9_%/+-][A-Za-z0-9_.:+%/-]*))?"""
+)
+
+
+def cli_words(message: str) -> str:
+    """Rewrite the Python arguments a message names (``pass on_invalid='quarantine'``) as flags.
+
+    Library messages name arguments the Python way, ``name=value``; on the command line the same
+    hint reads ``--name value``.
+
+    Examples
+    --------
+    >>> cli_words("pass on_invalid='quarantine' to set them aside")
+    'pass --on-invalid quarantine to set them aside'
+    >>> cli_words("pass timestamp=... (the column with the times)")
+    'pass --timestamp ... (the column with the times)'
+    >>> cli_words("bins= needs by=: name the attribute; pass encoding='latin-1'")
+    '--bins needs --by: name the attribute; pass --encoding latin-1'
+    >>> cli_words("or pass connector=xes.")
+    'or pass --connector xes.'
+    >>> cli_words("raise SparkEngine(max_case_events=...)")
+    'raise SparkEngine(max_case_events=...)'
+    """
+
+    def flag(match: re.Match[str]) -> str:
+        name = FLAGS[match.group(1)]
+        value = next((g for g in match.groups()[1:] if g is not None), None)
+        if value is None:
+            return name
+        if value == "...":
+            return f"{name} ..."
+        tail = ""
+        if match.group(5) is not None and value.endswith((".", ":")):  # the sentence's, not the value's
+            value, tail = value.rstrip(".:"), value[len(value.rstrip(".:")) :]
+        return f"{name} {shlex.quote(value)}{tail}"
+
+    return _ARGUMENT.sub(flag, message)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 2 bad input).
+    """Run the command line; returns the exit code (0 ok, 1 internal error, 2 bad input).
+
+    A user's mistake (a missing column, a bad flag value, an unreadable file) is one line on
+    stderr and exit code 2; an unexpected error is one line pointing to ``--debug`` (which shows
+    the traceback) and exit code 1. Plugin warnings are one line each (``--quiet`` silences them).
 
     Examples
     --------
@@ -133,24 +281,79 @@ def main(argv: Sequence[str] | None = None) -> int:
     [...]
     0
     """
+    import warnings
+
     from journeymine import progress
 
-    args = _parser().parse_args(argv)
     try:
-        if args.command == "mine":
-            return _mine(args)
-        if args.command == "plugins":
-            return _plugins(args)
-        if args.command == "journey":
-            return _journey(args)
-        return _demo(args)
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # a bad flag (argparse said why, exit 2), or --help / --version
+        return exc.code if isinstance(exc.code, int) else 2
+    debug = bool(args.debug) or os.environ.get("JOURNEYMINE_DEBUG", "").lower() in {"1", "true", "yes"}
+    saved = os.environ.get("JOURNEYMINE_DEBUG")
+    if args.debug:
+        os.environ["JOURNEYMINE_DEBUG"] = "1"  # plugin warnings carry their tracebacks
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = _warning_printer(quiet=args.quiet, debug=debug)
+            if args.command == "mine":
+                return _mine(args)
+            if args.command == "plugins":
+                return _plugins(args)
+            if args.command == "journey":
+                return _journey(args)
+            return _demo(args)
     except JourneymineError as exc:
-        print(f"journeymine: error: {exc}", file=sys.stderr)
+        print(f"journeymine: error: {cli_words(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `journeymine mine ... | head`
         return 0
+    except OSError as exc:  # a file that cannot be read or written: the user's to fix
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"journeymine: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("journeymine: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not the user's mistake
+        if debug:
+            traceback.print_exc()
+        hint = "" if debug else "; run again with --debug to see the traceback"
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        print(
+            f"journeymine: internal error: {type(exc).__name__}: {text}{hint}, and please report it",
+            file=sys.stderr,
+        )
+        return 1
     finally:
         progress.disable()  # main() may be called from a program that carries on
+        if args.debug:
+            if saved is None:
+                os.environ.pop("JOURNEYMINE_DEBUG", None)
+            else:
+                os.environ["JOURNEYMINE_DEBUG"] = saved
+
+
+def _warning_printer(*, quiet: bool, debug: bool) -> Any:
+    """A ``warnings.showwarning`` that prints each warning once, as one line for people."""
+    from journeymine.registry import PluginWarning
+
+    shown: set[str] = set()
+
+    def show(message: Any, category: type[Warning], filename: str, lineno: int, *_: Any, **__: Any) -> None:
+        text = str(message)
+        if issubclass(category, PluginWarning):
+            if quiet:
+                return
+        elif not (category.__module__.startswith("journeymine") or debug):
+            return  # other libraries' warnings are for developers: see them with --debug
+        if text in shown:
+            return
+        shown.add(text)
+        print(f"journeymine: warning: {cli_words(text)}", file=sys.stderr)
+
+    return show
 
 
 def _read(args: argparse.Namespace) -> EventLog:
@@ -161,14 +364,16 @@ def _read(args: argparse.Namespace) -> EventLog:
         progress.enable(sys.stderr)
     options: dict[str, Any] = {}
     if args.delimiter:
-        options["delimiter"] = args.delimiter.encode().decode("unicode_escape")
+        options["delimiter"] = args.delimiter
+    if args.encoding:
+        options["encoding"] = args.encoding
     if args.na_values:
         options["na_values"] = args.na_values.split(",")
     if args.sql_table:
         options["table"] = args.sql_table
     if args.query:
         options["query"] = args.query
-    return read_events(
+    log = read_events(
         args.path,
         case=args.case,
         activity=args.activity,
@@ -181,19 +386,22 @@ def _read(args: argparse.Namespace) -> EventLog:
         on_invalid=args.on_invalid,
         **options,
     )
+    for note in getattr(log, "notes", ()):
+        print(f"journeymine: note: {cli_words(note)}", file=sys.stderr)
+    return log
 
 
 def _bins(text: str | None) -> int | list[float] | None:
     if text is None:
         return None
-    from journeymine.errors import SchemaError
-
     try:
         if "," not in text:
             return int(text)
         return [float(v) for v in text.split(",")]
     except ValueError:
-        raise SchemaError(f"--bins takes a number of bins or comma-separated edges, not {text!r}") from None
+        raise ArgumentError(
+            f"--bins takes a number of bins (4) or comma-separated edges (0,1e5,5e5), not {text!r}"
+        ) from None
 
 
 def _mine(args: argparse.Namespace) -> int:
@@ -208,11 +416,11 @@ def _mine(args: argparse.Namespace) -> int:
         return 0
     dfg = discover_dfg(log, by=args.by, bins=bins)
     variants = discover_variants(log, by=args.by, bins=bins, top=args.top)
-    summary = mine_summary(log, dfg, variants)
+    summary = mine_summary(log, dfg, variants, by=args.by, bins=bins)
     if args.format == "json":
         print(json.dumps(summary, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False))
     else:
-        _print_table(log, dfg, variants)
+        _print_table(log, dfg, variants, summary)
     return 0
 
 
@@ -232,20 +440,56 @@ def _csv_table(
     return dfg.activities if which == "activities" else dfg.edges
 
 
-def mine_summary(log: EventLog, dfg: DFG, variants: Variants) -> dict[str, Any]:
-    """The JSON-ready summary that ``journeymine mine --format json`` prints.
+def case_durations(log: EventLog, *, by: str | None = None, bins: Any = None) -> pd.DataFrame:
+    """Case durations per segment: ``segment, cases, min_s, median_s, mean_s, p90_s, max_s``.
 
-    ``activities``, ``start`` and ``end`` are for the whole log; ``dfg`` and ``variants`` are per
-    segment (``segment`` is null without ``--by``).
+    Computed from the case table (one row per case, an engine aggregate); segments in the
+    documented order. Durations are NaN for a log without timestamps.
 
     Examples
     --------
     >>> import journeymine as jm
-    >>> log = jm.read_events(jm.datasets.load_demo(), case="customer_id",
-    ...                      activity="touchpoint", timestamp="timestamp")
+    >>> table = case_durations(jm.datasets.load_demo_log(), by="segment")
+    >>> list(table.columns)
+    ['segment', 'cases', 'min_s', 'median_s', 'mean_s', 'p90_s', 'max_s']
+    >>> int(table["cases"].sum())
+    3000
+    """
+    import pandas as pd
+
+    cases = log.cases(by=by, bins=bins, attributes=[])
+    group = cases.groupby("segment", observed=True, sort=False, dropna=False)["duration_s"]
+    table = pd.DataFrame(
+        {
+            "cases": group.size(),
+            "min_s": group.min(),
+            "median_s": group.median(),
+            "mean_s": group.mean(),
+            "p90_s": group.quantile(0.9),
+            "max_s": group.max(),
+        }
+    ).reset_index()
+    if isinstance(table["segment"].dtype, pd.CategoricalDtype):
+        table = table.sort_values("segment", kind="stable", na_position="last")
+    return table.reset_index(drop=True)
+
+
+def mine_summary(
+    log: EventLog, dfg: DFG, variants: Variants, *, by: str | None = None, bins: Any = None
+) -> dict[str, Any]:
+    """The JSON-ready summary that ``journeymine mine --format json`` prints.
+
+    ``activities``, ``start`` and ``end`` are for the whole log; ``dfg``, ``variants`` and
+    ``case_durations`` are per segment (``segment`` is null without ``--by``), segments in
+    their documented order (bins by value). Durations are in seconds (``*_s``).
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> log = jm.datasets.load_demo_log()
     >>> summary = mine_summary(log, jm.discover_dfg(log), jm.discover_variants(log, top=1))
     >>> sorted(summary)
-    ['activities', 'cases', 'dfg', 'end', 'events', 'invalid_rows', 'start', 'variants']
+    ['activities', 'case_durations', 'cases', 'dfg', 'end', 'events', 'invalid_rows', 'start', 'variants']
     """
     acts = dfg.activities.groupby("activity", observed=True)["events"].sum()
     start = dfg.start.groupby("activity", observed=True)["cases"].sum()
@@ -270,6 +514,10 @@ def mine_summary(log: EventLog, dfg: DFG, variants: Variants) -> dict[str, Any]:
         }
         for r in variants.table.to_dict("records")
     ]
+    durations = [
+        {k: int(v) if k == "cases" else _plain(v) for k, v in r.items()}
+        for r in case_durations(log, by=by if by is not None else variants.by, bins=bins).to_dict("records")
+    ]
     return {
         "events": log.n_events,
         "cases": log.n_cases,
@@ -279,6 +527,7 @@ def mine_summary(log: EventLog, dfg: DFG, variants: Variants) -> dict[str, Any]:
         "start": {str(k): int(v) for k, v in start.items()},
         "end": {str(k): int(v) for k, v in end.items()},
         "variants": rows,
+        "case_durations": durations,
     }
 
 
@@ -305,23 +554,91 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _print_table(log: EventLog, dfg: DFG, variants: Variants) -> None:
+def _width() -> int | None:
+    """The terminal's width, to fit tables to; ``None`` (no cutting) when stdout is no terminal."""
+    import shutil
+
+    try:
+        if not sys.stdout.isatty():
+            return None
+    except (AttributeError, ValueError):  # a closed or unusual stdout
+        return None
+    return max(60, shutil.get_terminal_size((120, 24)).columns)
+
+
+#: shorter headers for the journey tables, so that more of the names fit
+JOURNEY_LABELS = {
+    "completed_share": "share",
+    "target_met_share": "target met",
+    "sentiment_mean": "sentiment",
+    "left_share": "left after",
+    "share_of_touchpoint": "of touchpoint",
+    "nps_respondents": "respondents",
+    "sentiment_completed": "sentiment: complete",
+    "sentiment_not_completed": "not complete",
+    "miss_completed": "missed: complete",
+    "miss_not_completed": "not complete",
+}
+
+
+def _show(
+    title: str,
+    frame: pd.DataFrame,
+    *,
+    flex: str | Sequence[str] | None = None,
+    labels: dict[str, str] | None = None,
+) -> None:
+    from journeymine.display import frame_table
+
+    print(f"\n{title}")
+    if frame.empty:
+        print("  (none)")
+        return
+    print(frame_table(frame, width=_width(), flex=flex, indent=2, labels=labels))
+
+
+def _print_table(log: EventLog, dfg: DFG, variants: Variants, summary: dict[str, Any]) -> None:
     import pandas as pd
 
-    with pd.option_context("display.max_rows", 200, "display.width", 160, "display.max_colwidth", 80):
-        print(repr(log))
-        if log.invalid_rows:
-            reasons = log.quarantine["reason"].value_counts().to_dict()
-            print("rows set aside: " + ", ".join(f"{n} {r}" for r, n in reasons.items()))
-        print("\nActivities")
-        print(dfg.activities.to_string(index=False))
-        print("\nDirectly-follows edges (most frequent first)")
-        edges = dfg.edges.sort_values(["segment", "count"], ascending=[True, False], kind="stable")
-        print(edges.to_string(index=False, float_format=lambda x: f"{x:,.1f}"))
-        print("\nVariants")
-        table = variants.to_frame()
-        table["variant"] = [" > ".join(v) for v in table["variant"]]
-        print(table.drop(columns=["variant_id"]).to_string(index=False, float_format=lambda x: f"{x:,.3f}"))
+    from journeymine.display import format_count
+
+    s = log.stats
+    print(
+        f"{log.source}: {format_count(s.events)} events, {format_count(s.cases)} cases, "
+        f"{format_count(s.activities)} activities (engine {log.engine.name})"
+    )
+    if log.invalid_rows:
+        reasons = log.quarantine["reason"].value_counts().to_dict()
+        print(
+            f"rows set aside: {format_count(log.invalid_rows)} ("
+            + ", ".join(f"{format_count(n)} {r}" for r, n in reasons.items())
+            + ")"
+        )
+    segmented = dfg.by is not None
+
+    def cols(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame if segmented else frame.drop(columns=["segment"])
+
+    durations = pd.DataFrame(summary["case_durations"])
+    if not durations.empty:
+        title = "Case durations" if log.stats.timed else "Cases (no timestamps: durations are absent)"
+        _show(title, cols(durations), flex="segment")
+    names = ("segment", "activity")
+    _show("Activities", cols(dfg.activities), flex=names)
+    _show("Start activities (cases that begin with it)", cols(dfg.start), flex=names)
+    _show("End activities (cases that end with it)", cols(dfg.end), flex=names)
+    edges = dfg.edges.sort_values(["segment", "count"], ascending=[True, False], kind="stable")
+    _show(
+        "Directly-follows edges (most frequent first)",
+        cols(edges.reset_index(drop=True)),
+        flex=("segment", "source", "target"),
+    )
+    table = variants.to_frame().drop(columns=["variant_id"])
+    table["variant"] = [" > ".join(v) for v in table["variant"]]
+    order = ("segment", "cases", "share", "events", "median_duration_s", "variant")
+    table = table[[c for c in order if c in table]]
+    title = "Variants (most frequent first; full paths in --format json)"
+    _show(title, cols(table), flex=("segment", "variant"))
 
 
 def _journey(args: argparse.Namespace) -> int:
@@ -339,13 +656,11 @@ def _journey(args: argparse.Namespace) -> int:
     log = _read(args)
     cut_report = None
     if args.gap or args.start or args.end:
-        select: Any = int(args.select) if args.select.isdigit() else args.select
-        try:
-            log = cut_journeys(log, gap=args.gap, start=args.start, end=args.end, select=select)
-        except ValueError as exc:
-            raise JourneymineError(str(exc)) from None
+        log = cut_journeys(
+            log, gap=args.gap, start=args.start, end=args.end, select=args.select, unmatched=args.unmatched
+        )
         cut_report = log.report.to_dict()
-    result = journey_map(log, spec, by=args.by, bins=_bins(args.bins))
+    result = journey_map(log, spec, by=args.by, bins=_bins(args.bins), unmatched=args.unmatched)
     if args.format == "json":
         out = result.to_dict()
         out["source"] = log.source
@@ -359,77 +674,77 @@ def _journey(args: argparse.Namespace) -> int:
 
 
 def _print_journey(result: Any, cut_report: dict[str, int] | None) -> None:
-    import pandas as pd
+    from journeymine.display import format_count
+
+    names = ("segment", "stage", "touchpoint", "activity", "channel", "driver", "source", "target")
 
     def show(title: str, frame: pd.DataFrame, columns: list[str]) -> None:
-        print(f"\n{title}")
-        if frame.empty:
-            print("  (none)")
-            return
-        print(
-            frame[[c for c in columns if c in frame.columns]].to_string(
-                index=False, float_format=lambda x: f"{x:,.3f}"
-            )
-        )
+        shown = frame[[c for c in columns if c in frame.columns]] if not frame.empty else frame
+        _show(title, shown, flex=names, labels=JOURNEY_LABELS)
 
-    with pd.option_context("display.max_rows", 400, "display.width", 200, "display.max_colwidth", 40):
-        s = result.summary
-        print(
-            f"Journey map {result.spec.journey!r}: {s['customers']:,} customers, {s['events']:,} events "
-            f"({s['events_on_map']:,} on the map); complete = {s['completion']}"
-        )
-        if cut_report is not None:
-            print("journeys cut: " + ", ".join(f"{k} {v:,}" for k, v in cut_report.items()))
-        show("Segments", result.segments, list(result.segments.columns))
-        base = [
+    s = result.summary
+    print(
+        f"Journey map {result.spec.journey!r}: {format_count(s['customers'])} customers, "
+        f"{format_count(s['events'])} events ({format_count(s['events_on_map'])} on the map); "
+        f"complete = {s['completion']}"
+    )
+    if cut_report is not None:
+        print("journeys cut: " + ", ".join(f"{k} {format_count(v)}" for k, v in cut_report.items()))
+    show(
+        "Segments (intervals in --format json)",
+        result.segments,
+        ["segment", "customers", "completed", "completed_share", "nps", "nps_respondents"],
+    )
+    base = [
+        "segment",
+        "customers",
+        "share",
+        "time_spent_s",
+        "target_met_share",
+        "sentiment_mean",
+        "left_share",
+    ]
+    show("Stages", result.stages, ["stage", *base])
+    show("Touchpoints", result.touchpoints, ["stage", "touchpoint", *base])
+    show(
+        "Touchpoints by channel",
+        result.channels,
+        [
+            "touchpoint",
+            "channel",
             "segment",
             "customers",
-            "share",
-            "time_spent_h",
+            "share_of_touchpoint",
             "target_met_share",
             "sentiment_mean",
-            "left_share",
-        ]
-        show("Stages", result.stages, ["stage", *base])
-        show("Touchpoints", result.touchpoints, ["stage", "touchpoint", *base])
-        show(
-            "Touchpoints by channel",
-            result.channels,
-            [
-                "touchpoint",
-                "channel",
-                "segment",
-                "customers",
-                "share_of_touchpoint",
-                "target_met_share",
-                "sentiment_mean",
-            ],
-        )
-        show(
-            "Moments of truth (complete vs not, among customers reaching the touchpoint)",
-            result.moments_of_truth,
-            [
-                "rank",
-                "touchpoint",
-                "driver",
-                "effect",
-                "q_value",
-                "sentiment_completed",
-                "sentiment_not_completed",
-                "miss_completed",
-                "miss_not_completed",
-            ],
-        )
-        show("Not on the map: activities", result.unmapped, ["activity", "events", "customers"])
-        show(
-            "Not on the map: transitions",
-            result.off_map_transitions.head(20),
-            list(result.off_map_transitions.columns),
-        )
-        show("On the map, reached by nobody", result.unreached, ["stage", "touchpoint", "activity"])
+        ],
+    )
+    show(
+        "Moments of truth (complete vs not, among customers reaching the touchpoint)",
+        result.moments_of_truth,
+        [
+            "rank",
+            "touchpoint",
+            "driver",
+            "effect",
+            "q_value",
+            "sentiment_completed",
+            "sentiment_not_completed",
+            "miss_completed",
+            "miss_not_completed",
+        ],
+    )
+    show("Not on the map: activities", result.unmapped, ["activity", "events", "customers"])
+    show(
+        "Not on the map: transitions",
+        result.off_map_transitions.head(20),
+        list(result.off_map_transitions.columns),
+    )
+    show("On the map, reached by nobody", result.unreached, ["stage", "touchpoint", "activity", "reason"])
 
 
 def _plugins(args: argparse.Namespace) -> int:
+    from journeymine.display import frame_table
     from journeymine.registry import plugins
 
     table = plugins()
@@ -437,7 +752,18 @@ def _plugins(args: argparse.Namespace) -> int:
         records = table.astype(object).where(table.notna(), None).to_dict("records")
         print(json.dumps(records, sort_keys=True, indent=2))
     else:
-        print(table.fillna("").to_string(index=False))
+        import textwrap
+
+        shown = table[[c for c in ("name", "version", "builtin", "status", "registered") if c in table]]
+        print(frame_table(shown.fillna(""), width=_width(), flex="registered"))
+        problems = table[table["error"].notna()] if "error" in table else table.iloc[:0]
+        if len(problems):
+            print("\nProblems (hooks and details: --format json; tracebacks: --debug)")
+            for name, error in zip(problems["name"], problems["error"]):
+                for i, part in enumerate(str(error).split(" | ")):
+                    lead = f"  {name}: " if i == 0 else " " * (len(name) + 4)
+                    print(textwrap.fill(cli_words(part), width=_width() or 100, initial_indent=lead,
+                                        subsequent_indent=" " * (len(name) + 6)))
     return 0
 
 
@@ -447,7 +773,8 @@ def _demo(args: argparse.Namespace) -> int:
     from journeymine.eventlog import read_events
     from journeymine.variants import discover_variants
 
-    progress.enable(sys.stderr)
+    if not args.quiet:
+        progress.enable(sys.stderr)
     out = Path(args.out)
     path = datasets.write_demo(out if out.suffix.lower() == ".csv" else out / "demo_mortgage.csv")
     print(f"demo journey written to {path}", file=sys.stderr)
@@ -461,11 +788,11 @@ def _demo(args: argparse.Namespace) -> int:
     )
     dfg = discover_dfg(log, by=args.by)
     variants = discover_variants(log, by=args.by, top=args.top)
+    summary = mine_summary(log, dfg, variants, by=args.by)
     if args.format == "json":
-        summary = mine_summary(log, dfg, variants)
         print(json.dumps(summary, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False))
     else:
-        _print_table(log, dfg, variants)
+        _print_table(log, dfg, variants, summary)
         flags = " ".join(f"--{k} {v}" for k, v in datasets.DEMO_COLUMNS.items())
         print(f"\nTry: journeymine mine {path} {flags} --by region --format json")
         print(f"     journeymine journey {path} {flags} --map demo --by segment")

@@ -16,8 +16,9 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from journeymine.errors import IdentityError, SchemaError
+from journeymine.errors import ArgumentError, IdentityError, SchemaError
 from journeymine.eventlog import EventLog, read_events
+from journeymine.journeymap.spec import did_you_mean
 
 __all__ = ["CombineReport", "CombinedLog", "combine", "read_identities"]
 
@@ -106,17 +107,24 @@ def read_identities(identities: pd.DataFrame | str | os.PathLike[str]) -> pd.Dat
         where = f"identity table {path}"
         if not path.exists():
             raise IdentityError(f"no identity table at {path}")
-        if path.suffix.lower() == ".parquet":
-            frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
-            frame = frame[~frame.isin([""]).all(axis=1)]  # blank lines, kept above to number lines right
+        try:
+            if path.suffix.lower() == ".parquet":
+                frame = pd.read_parquet(path)
+            else:
+                frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
+                frame = frame[~frame.isin([""]).all(axis=1)]  # blank lines, kept to number lines right
+        except (OSError, ValueError) as exc:  # pandas' and pyarrow's read errors are ValueErrors
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise IdentityError(
+                f"cannot read {where}: {first}; it must be a CSV (UTF-8, with the header line "
+                "source,id,customer) or a Parquet file"
+            ) from None
     elif isinstance(identities, pd.DataFrame):
         frame = identities
     else:
         raise IdentityError(
             "identities must be a DataFrame, a CSV/Parquet path or a function, "
-            f"not {type(identities).__name__}"
+            f"not {type(identities).__name__}; pass identities='identities.csv'"
         )
     missing = [c for c in ("source", "id", "customer") if c not in frame.columns]
     if missing:
@@ -205,26 +213,47 @@ def combine(
     (1, 3, ('Home', 'Calculator', 'Advice call'))
     """
     if not isinstance(logs, Mapping):
-        raise TypeError(f"logs must be a mapping of source name to EventLog, not {type(logs).__name__}")
-    if not logs:
-        raise ValueError("combine needs at least one log")
-    if unmatched not in ("keep", "aside"):
-        raise ValueError(f"unmatched must be 'keep' or 'aside', not {unmatched!r}")
-    if duplicates not in ("drop", "keep"):
-        raise ValueError(f"duplicates must be 'drop' or 'keep', not {duplicates!r}")
-    timezones = dict(timezones or {})
-    unknown_tz = sorted(set(timezones) - set(logs))
-    if unknown_tz:
-        raise ValueError(
-            f"timezones names {unknown_tz[0]!r}, which is not one of the sources ({', '.join(logs)})"
+        raise ArgumentError(
+            f"logs must be a mapping of source name to EventLog, not {type(logs).__name__}; "
+            "pass logs={'web': web_log, 'phone': phone_log}"
         )
+    if not logs:
+        raise ArgumentError("combine needs at least one log; pass logs={'web': web_log}")
+    if unmatched not in ("keep", "aside"):
+        raise ArgumentError(f"unmatched must be 'keep' or 'aside', not {unmatched!r}; pass unmatched='aside'")
+    if duplicates not in ("drop", "keep"):
+        raise ArgumentError(
+            f"duplicates must be 'drop' or 'keep', not {duplicates!r}; pass duplicates='keep'"
+        )
+    if not isinstance(timezones, (Mapping, type(None))):
+        raise ArgumentError(
+            f"timezones must be a mapping of source name to time zone, not {type(timezones).__name__}; "
+            "pass timezones={'phone': 'Europe/Amsterdam'}"
+        )
+    timezones = dict(timezones or {})
     for name, log in logs.items():
+        if not isinstance(name, str) or not name.strip():
+            raise ArgumentError(
+                f"source names must be non-empty texts, not {name!r}; pass logs={{'web': ...}}"
+            )
         if not isinstance(log, EventLog):
-            raise TypeError(
-                f"source {name!r} must be an EventLog (from jm.read_events), not {type(log).__name__}"
+            raise ArgumentError(
+                f"source {name!r} must be an EventLog (from jm.read_events), not {type(log).__name__}; "
+                f"pass logs={{{name!r}: jm.read_events(..., case=..., activity=..., timestamp=...)}}"
             )
         if not log.stats.timed:
-            raise SchemaError(f"source {name!r} ({log.source}) has no timestamps; combining needs times")
+            raise SchemaError(
+                f"source {name!r} ({log.source}) has no timestamps; combining needs times: "
+                "read it with timestamp="
+            )
+    unknown_tz = sorted(set(timezones) - set(logs))
+    if unknown_tz:
+        raise ArgumentError(
+            f"timezones names {unknown_tz[0]!r}, which is not one of the sources ({', '.join(logs)})"
+            f"{did_you_mean(str(unknown_tz[0]), logs)}; pass timezones= with the sources' names"
+        )
+    for name, zone in timezones.items():
+        _check_zone(name, zone)
     zoned = {n: log.timezone == "UTC" or n in timezones for n, log in logs.items()}
     if any(zoned.values()) and not all(zoned.values()):
         naive = [n for n, z in zoned.items() if not z]
@@ -316,8 +345,12 @@ def combine(
         ),
         unused_identities=unused,
     )
-    if combined.empty:
-        raise ValueError(f"no events left after combining (report: {report.to_dict()})")
+    if combined.empty:  # only when unmatched='aside' set every event aside
+        raise IdentityError(
+            f"no events left after combining: the identities map no id of the sources, and "
+            f"unmatched='aside' set every event aside (report: {report.to_dict()}); check that the "
+            f"identity table names the sources as given ({', '.join(logs)}), or pass unmatched='keep'"
+        )
     first = next(iter(logs.values()))
     new = read_events(
         combined,
@@ -353,6 +386,23 @@ def _identity_mapper(
     return (lambda source, id_: lookup.get((source, id_))), table
 
 
+def _check_zone(source: str, zone: Any) -> None:
+    """An ArgumentError, with close matches, unless ``zone`` is a time zone pandas knows."""
+    try:
+        ok = isinstance(zone, str) and pd.Timestamp("2000-01-01").tz_localize(zone) is not None
+    except Exception:  # pandas raises several kinds for an unknown zone
+        ok = False
+    if ok:
+        return
+    import zoneinfo
+
+    hint = did_you_mean(zone, sorted(zoneinfo.available_timezones())) if isinstance(zone, str) else ""
+    raise ArgumentError(
+        f"timezones gives source {source!r} the time zone {zone!r}, which is not one{hint}; pass an "
+        f"IANA name such as timezones={{{source!r}: 'Europe/Amsterdam'}}"
+    )
+
+
 def _source_frame(name: str, log: EventLog, zone: str | None) -> pd.DataFrame:
     schema = log.schema
     mapped = {schema.case, schema.activity, schema.timestamp, schema.channel}
@@ -369,8 +419,11 @@ def _source_frame(name: str, log: EventLog, zone: str | None) -> pd.DataFrame:
     if zone is not None and log.timezone != "UTC":
         try:
             frame["timestamp"] = ts.dt.tz_localize(zone).dt.tz_convert("UTC")
-        except Exception as exc:  # unknown zone, or local times that do not exist / repeat
-            raise SchemaError(f"cannot read the times of source {name!r} as {zone}: {exc}") from None
+        except Exception as exc:  # local times that do not exist or repeat (a change of the clock)
+            raise SchemaError(
+                f"cannot read the times of source {name!r} as {zone}: {exc}; correct those times in the "
+                "source (they fall in a change of the clock), or give them with an offset"
+            ) from None
     if "channel" not in frame.columns:
         frame["channel"] = name
     else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,19 +42,44 @@ class DFG:
         """The edges, as a new DataFrame."""
         return self.edges.copy()
 
+    def __repr__(self) -> str:
+        from journeymine.display import format_count, format_duration
 
-def discover_dfg(log: EventLog, *, by: str | None = None, bins: Bins = None) -> DFG:
+        segments = self.edges["segment"].nunique(dropna=False) if self.by is not None else 1
+        per = f" in {segments} segments by {self.by!r}" if self.by is not None else ""
+        text = (
+            f"<DFG{per}: {format_count(self.activities['activity'].nunique())} activities, "
+            f"{format_count(len(self.edges))} edges, "
+            f"{format_count(self.edges['count'].sum())} transitions"
+        )
+        if len(self.edges) and self.edges["median_s"].notna().any():
+            top = self.edges.sort_values("count", ascending=False, kind="stable").iloc[0]
+            text += (
+                f"; most frequent {top['source']} -> {top['target']} "
+                f"({format_count(top['count'])}, median {format_duration(top['median_s'])})"
+            )
+        return text + ">"
+
+
+def discover_dfg(
+    log: EventLog | Any, *, by: str | None = None, bins: Bins = None, **read_options: Any
+) -> DFG:
     """Mine the directly-follows graph of a log, optionally per segment.
 
     Parameters
     ----------
-    log : EventLog
+    log : EventLog or pandas.DataFrame
+        An event log from :func:`journeymine.read_events`; or a DataFrame (or a path) with the
+        mapping keywords of ``read_events`` in ``read_options``.
     by : str, optional
         A case attribute (``"segment"``, ``"case:channel"`` or just ``"channel"``), or a cohort
         of the case's first event: ``"cohort:month"``, ``"cohort:week"``.
     bins : int or list of float, optional
         Bin a numeric ``by`` attribute: a number of equal-count bins, or explicit edges
         (``[0, 100_000, 250_000]``; the last bin includes its upper edge).
+    **read_options
+        ``case=``, ``activity=``, ``timestamp=``, ... as in :func:`journeymine.read_events`,
+        when ``log`` is not yet an ``EventLog``.
 
     Returns
     -------
@@ -74,7 +99,15 @@ def discover_dfg(log: EventLog, *, by: str | None = None, bins: Bins = None) -> 
     >>> by_segment = jm.discover_dfg(log, by="segment")
     >>> int(by_segment.edges["count"].sum()) == int(dfg.edges["count"].sum())
     True
+
+    A DataFrame works too, with the mapping keywords of ``read_events``:
+
+    >>> jm.discover_dfg(jm.datasets.load_demo(), **jm.datasets.DEMO_COLUMNS)  # doctest: +ELLIPSIS
+    <DFG: 19 activities, ... edges, 37,489 transitions; most frequent ... median ...>
     """
+    from journeymine.eventlog import as_log
+
+    log = as_log(log, "discover_dfg", **read_options)
     seg = log.segmentation(by, bins)
     edges = log.frame(log.engine.dfg(log._relation, by=seg), seg)
     acts = log.frame(log.engine.activities(log._relation, by=seg), seg)

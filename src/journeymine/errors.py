@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentError",
     "ConnectorError",
     "EngineError",
     "IdentityError",
@@ -15,7 +16,17 @@ __all__ = [
 
 
 class JourneymineError(Exception):
-    """Base class of every error journeymine raises on purpose."""
+    """Base class of every error journeymine raises on purpose: a user's mistake.
+
+    Messages name an argument the Python way, ``pass name=value`` (``pass on_invalid='quarantine'``);
+    the command line rewrites each known argument into its flag (``pass --on-invalid quarantine``),
+    so one message serves both interfaces.
+    """
+
+
+class ArgumentError(JourneymineError, ValueError):
+    """An argument (a flag, on the command line) with a value that is not allowed: ``top=0``,
+    ``gap='soon'``, ``on_invalid='skip'``. The message names the argument and what it accepts."""
 
 
 class SchemaError(JourneymineError, ValueError):
@@ -44,7 +55,10 @@ class EngineError(JourneymineError, RuntimeError):
 
 
 class PluginError(JourneymineError, RuntimeError):
-    """A plugin that is broken, or two plugins that claim the same name."""
+    """An unknown (or left-out) connector or engine name, or a plugin that misuses ``register()``.
+
+    A broken plugin, or two plugins claiming one name, is not an error: it is a
+    :class:`~journeymine.PluginWarning` naming the plugin, and only that plugin is left out."""
 
 
 class SpecError(JourneymineError, ValueError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from journeymine.errors import ConnectorError
+from journeymine.errors import ArgumentError, ConnectorError
 from journeymine.registry import connectors, get_engine, resolve_connector
 from journeymine.schema import Schema
 from journeymine.segments import Bins, Segmentation, resolve_segmentation
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from journeymine.connectors.base import Connector, Scan
     from journeymine.engines.base import Engine, LogStats, OnInvalid, Relation
 
-__all__ = ["CASE_TABLE_COLUMNS", "EventLog", "read_events"]
+__all__ = ["CASE_TABLE_COLUMNS", "EventLog", "as_log", "read_events"]
 
 #: the columns every case table starts with
 CASE_TABLE_COLUMNS = ("case", "segment", "events", "start", "end", "duration_s", "variant_id")
@@ -89,13 +89,14 @@ def read_events(
     (True, 0)
     """
     if on_invalid not in ("raise", "quarantine"):
-        raise ValueError(f"on_invalid must be 'raise' or 'quarantine', not {on_invalid!r}")
+        raise ArgumentError(f"on_invalid= takes 'raise' or 'quarantine', not {on_invalid!r}")
     conn = _connector(source, connector)
     unknown = sorted(set(options) - set(conn.options))
     if unknown:
-        accepted = ", ".join(conn.options) or "none"
+        accepted = ", ".join(f"{o}=" for o in conn.options) or "none"
         raise ConnectorError(
-            f"the {conn.name} connector does not take {', '.join(unknown)}; its options: {accepted}"
+            f"the {conn.name} connector does not take {', '.join(f'{u}=' for u in unknown)}; "
+            f"its options: {accepted}"
         )
     scan = conn.scan(source, **options)
     schema = Schema(
@@ -109,6 +110,41 @@ def read_events(
     eng = get_engine(engine)
     relation = eng.load(scan, schema, on_invalid=on_invalid)
     return EventLog(relation, engine=eng, schema=schema, scan=scan)
+
+
+def as_log(data: Any, function: str, **read_options: Any) -> EventLog:
+    """The :class:`EventLog` a verb works on: ``data`` itself, or ``read_events(data, ...)``.
+
+    Verbs such as :func:`journeymine.discover_dfg` take an ``EventLog``, or a DataFrame (or
+    anything :func:`read_events` reads) together with the same mapping keywords
+    (``case=``, ``activity=``, ``timestamp=``, ...). ``function`` names the verb in messages.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> log = as_log(jm.datasets.load_demo(), "discover_dfg", **jm.datasets.DEMO_COLUMNS)
+    >>> as_log(log, "discover_dfg") is log
+    True
+    >>> as_log(log, "discover_dfg", case="customer_id")
+    Traceback (most recent call last):
+    ...
+    journeymine.errors.ArgumentError: discover_dfg: case= is for reading a DataFrame or a file; ...
+    """
+    if isinstance(data, EventLog):
+        if read_options:
+            names = ", ".join(f"{k}=" for k in sorted(read_options))
+            raise ArgumentError(
+                f"{function}: {names} {'is' if len(read_options) == 1 else 'are'} for reading a "
+                f"DataFrame or a file; this EventLog is already read and mapped (call read_events "
+                f"again to map it differently)"
+            )
+        return data
+    if data is None:
+        raise ArgumentError(f"{function} needs an event log: an EventLog from read_events, or a DataFrame")
+    try:
+        return read_events(data, **read_options)
+    except TypeError as exc:  # an unknown keyword
+        raise ArgumentError(f"{function}: {exc}") from None
 
 
 def _connector(source: Any, connector: str | Connector | None) -> Connector:
@@ -177,6 +213,20 @@ class EventLog:
     def source(self) -> str:
         """Where the events came from (a path, ``DataFrame``, a table)."""
         return self._scan.location
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What to know about how the source was read, as sentences for people (the command
+        line prints them on stderr); empty for most logs. An XES log without ``time:timestamp``
+        says that its events are in document order and have no durations.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> jm.read_events(jm.datasets.load_demo(), **jm.datasets.DEMO_COLUMNS).notes
+        ()
+        """
+        return self._scan.notes_for(self._schema)
 
     @property
     def stats(self) -> LogStats:
@@ -318,7 +368,13 @@ class EventLog:
         return self.frame(self._engine.events(self._relation, columns=list(columns)), None)
 
     def frame(self, table: pa.Table, by: Segmentation | None) -> pd.DataFrame:
-        """Turn an engine's Arrow result into the user-facing frame (time zone, segment order)."""
+        """Turn an engine's Arrow result into the user-facing frame (time zone, segment order).
+
+        Rows keep the engine's order within a segment; segments come in the documented order:
+        bins by value (an ordered categorical), other segments as the engine sorts them (numbers
+        by value, text by code point, months and weeks by date), cases without a segment last.
+        """
+        import numpy as np
         import pandas as pd
         import pyarrow as pa
 
@@ -328,5 +384,13 @@ class EventLog:
                     table = table.set_column(i, fld.name, table.column(i).cast(pa.timestamp("us", tz="UTC")))
         frame = table.to_pandas()
         if "segment" in frame.columns and by is not None and by.categories:
-            frame["segment"] = pd.Categorical(frame["segment"], categories=list(by.categories), ordered=True)
+            # bins in value order; the open-ended bins below the first edge and above the last
+            # only when some case falls there (equal-count bins never have any)
+            present = set(frame["segment"].dropna())
+            labels = by.categories
+            categories = [c for i, c in enumerate(labels) if 0 < i < len(labels) - 1 or c in present]
+            frame["segment"] = pd.Categorical(frame["segment"], categories=categories, ordered=True)
+            codes = frame["segment"].cat.codes.to_numpy()
+            order = np.argsort(np.where(codes < 0, len(categories), codes), kind="stable")
+            frame = frame.iloc[order].reset_index(drop=True)
         return frame

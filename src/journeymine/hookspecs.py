@@ -14,13 +14,28 @@ the entry-point group ``journeymine``::
     def journeymine_register_connectors(register):
         register(MyConnector())
 
-Every built-in connector and engine is registered through these same hooks.
+Every built-in connector and engine is registered through these same hooks. The registry
+(:mod:`journeymine.registry`) calls each hook through pluggy, once per plugin, with a
+``register`` callable of that plugin's own, and checks every object on the spot (see
+``docs/plugins.md``).
+
+``journeymine_register_heuristics`` and ``journeymine_register_renderers`` are *reserved*: the
+registry collects what they register (an object with a non-empty ``name`` is all it asks for
+now) and nothing uses it yet. Their typed protocols arrive with the issues that use them
+(renderers: issue 9, heuristics: issue 10).
+
+Examples
+--------
+>>> sorted(name for name in __all__ if name.startswith("journeymine_"))  # doctest: +NORMALIZE_WHITESPACE
+['journeymine_register_connectors', 'journeymine_register_engines',
+ 'journeymine_register_heuristics', 'journeymine_register_renderers',
+ 'journeymine_resolve_connector']
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pluggy
 
@@ -29,6 +44,8 @@ if TYPE_CHECKING:
     from journeymine.engines.base import EngineFactory
 
 __all__ = [
+    "PROJECT",
+    "Named",
     "hookimpl",
     "hookspec",
     "journeymine_register_connectors",
@@ -38,17 +55,26 @@ __all__ = [
     "journeymine_resolve_connector",
 ]
 
+#: the pluggy project name: markers are ``journeymine_spec`` / ``journeymine_impl``
 PROJECT = "journeymine"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+class Named(Protocol):
+    """What the reserved hooks ask of an object for now: a non-empty ``name``."""
+
+    name: str
 
 
 @hookspec
 def journeymine_register_connectors(register: Callable[[Connector], None]) -> None:
     """Register connectors: call ``register(connector)`` once for each.
 
-    A connector has a ``name``, the file ``suffixes`` it claims, the extra ``options`` it takes,
-    and ``scan(source, **options) -> Scan`` (see :class:`journeymine.connectors.Connector`).
+    A connector has ``name`` (a non-empty str), ``suffixes`` (a tuple of file endings, each
+    starting with ``"."``), ``options`` (a tuple of the extra keyword options it takes) and
+    ``scan(source, **options) -> Scan`` (see :class:`journeymine.connectors.Connector`). Each
+    object is checked when it is registered; a malformed one is left out with a warning.
     """
 
 
@@ -56,24 +82,28 @@ def journeymine_register_connectors(register: Callable[[Connector], None]) -> No
 def journeymine_register_engines(register: Callable[[EngineFactory], None]) -> None:
     """Register engines: call ``register(factory)`` once for each.
 
-    A factory has a ``name`` and ``create(**settings) -> Engine``; it is called on first use only,
-    so that registering an engine imports nothing heavy.
+    A factory has ``name`` (a non-empty str) and ``create(**settings) -> Engine``; ``create``
+    is called on first use only, so that registering an engine imports nothing heavy.
     """
 
 
 @hookspec
-def journeymine_register_heuristics(register: Callable[[Any], None]) -> None:
-    """Register heuristics: call ``register(heuristic)`` once for each.
+def journeymine_register_heuristics(register: Callable[[Named], None]) -> None:
+    """Reserved: register heuristics, calling ``register(heuristic)`` once for each.
 
-    A heuristic has a ``name`` and ``evaluate(...)``, which turns mined aggregates into findings.
+    Until the heuristics issue (10) defines the ``Heuristic`` protocol, an object needs only a
+    non-empty ``name``; the registry collects them (``journeymine.registry.heuristics()``) and
+    nothing calls them yet.
     """
 
 
 @hookspec
-def journeymine_register_renderers(register: Callable[[Any], None]) -> None:
-    """Register renderers: call ``register(renderer)`` once for each.
+def journeymine_register_renderers(register: Callable[[Named], None]) -> None:
+    """Reserved: register renderers, calling ``register(renderer)`` once for each.
 
-    A renderer has a ``name``, the ``formats`` it writes and ``render(result, format=...)``.
+    Until the renderers issue (9) defines the ``Renderer`` protocol, an object needs only a
+    non-empty ``name``; the registry collects them (``journeymine.registry.renderers()``) and
+    nothing calls them yet.
     """
 
 
@@ -81,7 +111,7 @@ def journeymine_register_renderers(register: Callable[[Any], None]) -> None:
 def journeymine_resolve_connector(source: Any) -> str | None:
     """Claim a source: return the name of the connector that should read it, or ``None``.
 
-    Called when ``read_events`` is given no ``connector=``. Plugins are asked before the
-    built-ins (the last registered is asked first), and the first answer that is not ``None`` wins;
-    the built-ins fall back to file suffixes.
+    Called when ``read_events`` is given no ``connector=``. Third-party plugins are asked
+    first (in pluggy's order among them), then the built-ins; the first answer that is not
+    ``None`` wins. When nobody claims a path, its file ending picks the connector.
     """

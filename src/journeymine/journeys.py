@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from journeymine.errors import ArgumentError, SchemaError
 from journeymine.eventlog import EventLog, read_events
-from journeymine.journeymap.spec import name_matches
+from journeymine.journeymap.figures import _log_activities
+from journeymine.journeymap.spec import check_unmatched_argument, did_you_mean, name_matches, report_unmatched
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -86,17 +88,61 @@ class JourneyLog(EventLog):
     report: JourneyReport
 
 
-def _matcher(spec: str | Sequence[str] | None) -> Any:
+def _names(arg: str, spec: Any) -> tuple[str, ...] | None:
+    """The activity names (or patterns) of ``start=`` / ``end=``, checked."""
     if spec is None:
         return None
-    names = (spec,) if isinstance(spec, str) else tuple(spec)
+    if isinstance(spec, str):
+        names: tuple[Any, ...] = (spec,)
+    elif isinstance(spec, (list, tuple, set, frozenset)):
+        names = tuple(sorted(spec, key=str) if isinstance(spec, (set, frozenset)) else spec)
+    else:
+        raise ArgumentError(
+            f"{arg} must be an activity name, a pattern or a list of them, not {type(spec).__name__}; "
+            f"pass {arg}='Mortgage calculator'"
+        )
     if not names:
-        raise ValueError("start/end must name at least one activity")
+        raise ArgumentError(
+            f"{arg} must name at least one activity (a name or a pattern such as 'Offer*'), not an "
+            f"empty list; pass {arg}='Mortgage calculator', or leave {arg} out"
+        )
+    bad = next((n for n in names if not isinstance(n, str) or not n.strip()), None)
+    if bad is not None:
+        raise ArgumentError(
+            f"{arg} must name activities by text, not {bad!r}; pass {arg}='Mortgage calculator'"
+        )
+    return names
+
+
+def _matcher(names: tuple[str, ...] | None) -> Any:
+    if names is None:
+        return None
 
     def matches(activity: str) -> bool:
         return any(name_matches(activity, n) for n in names)
 
     return matches
+
+
+def _gap_us(gap: Any, log: EventLog) -> int:
+    if isinstance(gap, (bool, int, float)) or (
+        isinstance(gap, str) and gap.strip().lstrip("+-").replace(".", "", 1).isdigit()
+    ):
+        raise ArgumentError(f"gap needs a unit, not {gap!r}; pass gap='30D' (30 days) or gap='12h'")
+    try:
+        delta = pd.Timedelta(gap)
+    except (ValueError, TypeError):
+        raise ArgumentError(
+            f"gap must be a duration such as '30D' or '12h', not {gap!r}; pass gap='30D'"
+        ) from None
+    if pd.isna(delta) or delta <= pd.Timedelta(0):
+        raise ArgumentError(f"gap must be positive, not {gap!r}; pass gap='30D'")
+    if not log.stats.timed:
+        raise ArgumentError(
+            f"gap= needs timestamps; {log.source} is ordered without them: cut it by start= and end=, "
+            "or read it with timestamp="
+        )
+    return int(delta / pd.Timedelta(microseconds=1))
 
 
 def cut_journeys(
@@ -106,6 +152,7 @@ def cut_journeys(
     start: str | Sequence[str] | None = None,
     end: str | Sequence[str] | None = None,
     select: Literal["all", "first", "last"] | int = "all",
+    unmatched: Literal["error", "warn"] = "error",
 ) -> JourneyLog:
     """Split each customer's events into journeys; one case per journey in the result.
 
@@ -126,6 +173,11 @@ def cut_journeys(
     select : {"all", "first", "last"} or int
         Which journeys of each customer to keep: all, the first, the last, or the n-th
         (0-based; customers with fewer journeys contribute none).
+    unmatched : {"error", "warn"}
+        A ``start`` or ``end`` name (or pattern) that matches no activity in the log: an
+        :class:`~journeymine.errors.ArgumentError` naming it with close matches (``"error"``; a
+        misspelt end would leave every journey incomplete), or a
+        :class:`~journeymine.journeymap.spec.SpecWarning` and the cut without it (``"warn"``).
 
     Returns
     -------
@@ -145,31 +197,58 @@ def cut_journeys(
     (2510, 1796, 714)
     >>> r.events_in + r.events_outside == log.n_events
     True
+
+    A misspelt end is an error (every journey would be incomplete):
+
+    >>> jm.cut_journeys(log, end="Contract signd")
+    Traceback (most recent call last):
+    ...
+    journeymine.errors.ArgumentError: cut_journeys: end='Contract signd' matches no activity in the log \
+(did you mean 'Contract signed'?); correct the name, or pass unmatched='warn' to carry on without it
     """
+    if not isinstance(log, EventLog):
+        raise ArgumentError(
+            f"cut_journeys needs an EventLog, not {type(log).__name__}; pass "
+            "jm.read_events(source, case=..., activity=..., timestamp=...)"
+        )
     if gap is None and start is None and end is None:
-        raise ValueError("cut_journeys needs gap=, start= or end= (or several)")
-    if select not in ("all", "first", "last") and not (isinstance(select, int) and select >= 0):
-        raise ValueError(f"select must be 'all', 'first', 'last' or a journey number >= 0, not {select!r}")
-    gap_us = None
-    if gap is not None:
-        try:
-            delta = pd.Timedelta(gap)
-        except (ValueError, TypeError):
-            raise ValueError(f"gap must be a duration such as '30D' or '12h', not {gap!r}") from None
-        if delta <= pd.Timedelta(0):
-            raise ValueError(f"gap must be positive, not {gap!r}")
-        if not log.stats.timed:
-            raise ValueError(f"gap= needs timestamps; {log.source} is ordered without them")
-        gap_us = int(delta / pd.Timedelta(microseconds=1))
+        raise ArgumentError(
+            "cut_journeys needs gap=, start= or end= (or several) to know where journeys begin and end; "
+            "pass gap='30D' (a new journey after 30 days without events)"
+        )
+    if select not in ("all", "first", "last") and not (
+        isinstance(select, int) and not isinstance(select, bool) and select >= 0
+    ):
+        raise ArgumentError(
+            f"select must be 'all', 'first', 'last' or a journey number >= 0, not {select!r}; "
+            "pass select='last'"
+        )
+    check_unmatched_argument(unmatched)
+    start_names, end_names = _names("start", start), _names("end", end)
+    gap_us = None if gap is None else _gap_us(gap, log)
     schema = log.schema
     clash = sorted(set(JOURNEY_COLUMNS) & set(log.columns))
     if clash:
-        raise ValueError(f"{log.source} already has a column {clash[0]!r}; rename it before cutting journeys")
+        raise SchemaError(
+            f"{log.source} already has a column {clash[0]!r}; rename it before cutting journeys "
+            f"(cut_journeys adds {', '.join(JOURNEY_COLUMNS)})"
+        )
+    if start_names or end_names:
+        activities = _log_activities(log)
+        problems: list[tuple[int | None, str]] = [
+            (None, f"{arg}={n!r} matches no activity in the log" + did_you_mean(n, activities))
+            for arg, names in (("start", start_names), ("end", end_names))
+            for n in names or ()
+            if not any(name_matches(a, n) for a in activities)
+        ]
+        report_unmatched(
+            problems, place="cut_journeys", unmatched=unmatched, stacklevel=2, error=ArgumentError
+        )
     extra = [
         c for c in log.columns if c not in {schema.case, schema.activity, schema.timestamp, schema.channel}
     ]
     ev = log.to_frame(columns=extra)
-    is_start, is_end = _matcher(start), _matcher(end)
+    is_start, is_end = _matcher(start_names), _matcher(end_names)
     acts = ev["activity"].astype(str)
     uniq = acts.unique()
     start_flags = np.asarray(
@@ -224,9 +303,14 @@ def cut_journeys(
         outside=outside.reset_index(drop=True),
     )
     if kept.empty:
-        raise ValueError(
+        hint = (
+            f"no customer has journey {select!r}: pass select='all'"
+            if isinstance(select, int)
+            else "check start= and end= against the log's activities"
+        )
+        raise ArgumentError(
             f"no journey found in {log.source} with gap={gap!r}, start={start!r}, end={end!r}, "
-            f"select={select!r}; check the activity names (report: {report.to_dict()})"
+            f"select={select!r} (report: {report.to_dict()}); {hint}"
         )
     kept = kept.drop(columns=["position"] if log.stats.timed else ["position", "timestamp"])
     kept = kept.rename(columns=_original_names(schema))

@@ -69,6 +69,9 @@ class Schema:
     Schema(case='user', activity='event', timestamp='ts', channel=None, order=None, timestamp_format=None)
     >>> Schema().resolve(["case:concept:name", "concept:name", "time:timestamp"]).case
     'case:concept:name'
+    >>> xes_without_times = ["concept:name", "case:concept:name", "jm:position"]
+    >>> Schema().resolve(xes_without_times, defaults={"order": "jm:position"}).order
+    'jm:position'
     """
 
     case: str | None = None
@@ -96,6 +99,10 @@ class Schema:
         """Fill the connector's suggested ``defaults`` (``{"case": ..., "activity": ...}``), then XES
         names, for what the user did not map; then check every mapped column exists in ``columns``.
 
+        A suggested ``timestamp`` or ``order`` is used only when the user maps neither: the user's
+        ``timestamp=`` or ``order=`` decides the order of events alone. An ``order`` (the user's
+        or suggested) keeps the XES ``time:timestamp`` from being added.
+
         Raises
         ------
         SchemaError
@@ -103,12 +110,15 @@ class Schema:
         """
         cols = list(columns)
         filled = self
+        # the user's timestamp= or order= is a choice of how to order events: it replaces the
+        # suggested timestamp and order both (a suggested order is no tie-breaker of the user's time)
+        ordered = self.timestamp is not None or self.order is not None
         for part, column in (defaults or {}).items():
-            if part not in ("case", "activity", "timestamp", "channel"):
+            if part not in ("case", "activity", "timestamp", "channel", "order"):
+                continue
+            if part in ("timestamp", "order") and ordered:
                 continue
             if getattr(filled, part) is None and column in cols:
-                if part == "timestamp" and filled.order is not None:
-                    continue
                 filled = replace(filled, **{part: column})
         defaults = {"case": XES_CASE, "activity": XES_ACTIVITY, "timestamp": XES_TIMESTAMP}
         for part, xes_name in defaults.items():

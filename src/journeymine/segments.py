@@ -9,6 +9,7 @@ missing), so per-segment counts always add up to the whole.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -92,7 +93,11 @@ def resolve_segmentation(log: EventLog, by: str | None, bins: Bins = None) -> Se
     column = by if by in columns else f"case:{by}" if f"case:{by}" in columns else None
     if column is None:
         options = [c for c in log.case_attributes] + list(COHORTS)
-        raise SchemaError(f"segment column {by!r} not found; case attributes: {', '.join(options)}")
+        close = difflib.get_close_matches(by, list(dict.fromkeys([*options, *columns])), n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+        raise SchemaError(
+            f"segment column {by!r} not found; {hint}case attributes: {', '.join(options)}; pass by=..."
+        )
     mapped = {v: k for k, v in log.schema.mapped.items() if k != "channel"}
     if column in mapped:
         raise SchemaError(f"column {column!r} is the {mapped[column]} column; it cannot be a segment")

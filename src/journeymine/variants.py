@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,20 +44,48 @@ class Variants:
         """The variants table, as a new DataFrame."""
         return self.table.copy()
 
+    def __repr__(self) -> str:
+        from journeymine.display import format_count, format_duration, format_share
+
+        per = f" by {self.by!r}" if self.by is not None else ""
+        n = len(self.table)
+        cases = format_count(self.table["cases"].sum())
+        text = f"<Variants{per}: {format_count(n)} row{'s' * (n != 1)}, {cases} cases"
+        if len(self.table):
+            top = self.table.iloc[0]
+            path = " > ".join(top["variant"])
+            if len(path) > 60:
+                path = path[:59] + "…"
+            text += (
+                f"; first: {path} ({format_count(top['cases'])} cases, {format_share(top['share'])}, "
+                f"median {format_duration(top['median_duration_s'])})"
+            )
+        return text + ">"
+
 
 def discover_variants(
-    log: EventLog, *, by: str | None = None, bins: Bins = None, top: int | None = None
+    log: EventLog | Any,
+    *,
+    by: str | None = None,
+    bins: Bins = None,
+    top: int | None = None,
+    **read_options: Any,
 ) -> Variants:
     """Find the variants of a log, optionally per segment.
 
     Parameters
     ----------
-    log : EventLog
+    log : EventLog or pandas.DataFrame
+        An event log from :func:`journeymine.read_events`; or a DataFrame (or a path) with the
+        mapping keywords of ``read_events`` in ``read_options``.
     by, bins : optional
         A segment, as in :func:`journeymine.discover_dfg`.
     top : int, optional
         Keep only the ``top`` most frequent variants of each segment (ties broken by id);
         ``share`` stays relative to all cases of the segment.
+    **read_options
+        ``case=``, ``activity=``, ``timestamp=``, ... as in :func:`journeymine.read_events`,
+        when ``log`` is not yet an ``EventLog``.
 
     Examples
     --------
@@ -69,9 +97,15 @@ def discover_variants(
     True
     >>> len(jm.discover_variants(log, top=3))
     3
+    >>> jm.discover_variants(log, top=1)  # doctest: +ELLIPSIS
+    <Variants: 1 row, ... cases; first: Website visit > ... (... cases, ...%, median ... d ... h)>
     """
+    from journeymine.errors import ArgumentError
+    from journeymine.eventlog import as_log
+
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
-        raise ValueError(f"top must be a positive whole number, not {top!r}")
+        raise ArgumentError(f"top= takes a whole number of at least 1, not {top!r}")
+    log = as_log(log, "discover_variants", **read_options)
     seg = log.segmentation(by, bins)
     table = log.engine.variants(log._relation, by=seg, top=top)
     frame = log.frame(table.drop_columns(["variant"]), seg)

@@ -221,7 +221,7 @@ def test_options_are_checked(tmp_path):
     ):
         Ga4Connector().scan(path, delimiter=";")
     with pytest.raises(
-        ConnectorError, match=r"does not take delimiter; its options: params, user_properties, level"
+        ConnectorError, match=r"does not take delimiter=; its options: params=, user_properties=, level="
     ):
         jm.read_events(path, connector="ga4", delimiter=";", **MAPPING)
     with pytest.raises(ConnectorError, match=r"level='visit' is not one of 'user', 'session'"):

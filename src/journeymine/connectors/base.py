@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from journeymine.schema import Schema
+
 __all__ = ["Connector", "Scan", "source_name"]
 
 #: "csv", "parquet" and "arrow" are read by every engine; an engine may read kinds of its own
@@ -52,7 +54,27 @@ class Scan:
         The mapping the connector suggests for its own column names (``{"case":
         "user_pseudo_id", "activity": "event_name", "timestamp": "event_time"}``): used for what
         the user does not map, so that a source with a known schema needs no flags. The user's
-        arguments always win.
+        arguments always win: a ``timestamp=`` or ``order=`` of the user's replaces the suggested
+        ``timestamp`` and ``order`` both (the XES connector suggests ``{"order": "jm:position"}``
+        for a log without times).
+    notes : tuple of str, optional
+        Sentences for the person reading the log, about how this source is read, whatever the
+        mapping (:attr:`journeymine.EventLog.notes`; the command line prints them on stderr).
+    default_notes : mapping, optional
+        A sentence per part of ``defaults`` (``{"order": "... ordered by their position ..."}``),
+        given with :attr:`~journeymine.EventLog.notes` only when the mapping uses that suggested
+        column for that part, so that a note never describes a default the user overrode.
+
+    Examples
+    --------
+    >>> from journeymine.schema import Schema
+    >>> scan = Scan(kind="arrow", location="log.xes", columns=("concept:name", "jm:position"),
+    ...             defaults={"order": "jm:position"},
+    ...             default_notes={"order": "log.xes is in document order"})
+    >>> scan.notes_for(Schema(case="c", activity="a", order="jm:position"))
+    ('log.xes is in document order',)
+    >>> scan.notes_for(Schema(case="c", activity="a", timestamp="start"))
+    ()
     """
 
     kind: ScanKind
@@ -63,6 +85,20 @@ class Scan:
     open: Callable[[], pa.RecordBatchReader | pa.Table | Any] | None = None
     first_line: int | None = None
     defaults: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    default_notes: Mapping[str, str] = field(default_factory=dict)
+
+    def notes_for(self, schema: Schema) -> tuple[str, ...]:
+        """The notes that hold for a log read from this scan with ``schema``: every one of
+        :attr:`notes`, then each of :attr:`default_notes` whose suggested column ``schema``
+        uses for that part."""
+        mapped = schema.mapped
+        used = tuple(
+            note
+            for part, note in self.default_notes.items()
+            if part in self.defaults and mapped.get(part) == self.defaults[part]
+        )
+        return (*self.notes, *used)
 
     def where(self, row: int) -> str:
         """Describe input row ``row`` (0-based) for a message: ``'line 12'`` or ``'row 10'``."""

@@ -8,8 +8,11 @@ has been read, so memory is bounded by the output columns, not by the size of th
 The parser never expands XML entities, never loads a DTD and never touches the network: a file
 that declares entities in a ``<!DOCTYPE>`` (which XES never needs) is refused with a clear error.
 
-:class:`XesConnector` is the ``xes`` connector plugin built on it. Neither lxml nor pyarrow is
-imported until a file is read, so that importing journeymine stays cheap.
+:class:`XesConnector` is the ``xes`` connector plugin built on it. It adds one column, the
+event's place in the document (:data:`POSITION`), and a log with no ``time:timestamp`` at all is
+mined in that order: XES defines a trace as an ordered list of events, and times are optional.
+Neither lxml nor pyarrow is imported until a file is read, so that importing journeymine stays
+cheap.
 """
 
 from __future__ import annotations
@@ -25,16 +28,20 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from journeymine.connectors.base import Scan, source_name
 from journeymine.errors import ConnectorError
 from journeymine.hookspecs import hookimpl
+from journeymine.schema import XES_TIMESTAMP
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     import pyarrow as pa
 
-__all__ = ["XesConnector", "journeymine_register_connectors", "read_xes_table"]
+__all__ = ["POSITION", "XesConnector", "journeymine_register_connectors", "read_xes_table"]
 
 #: the prefix of the columns that hold trace (case) attributes, as in pm4py
 CASE_PREFIX = "case:"
+#: the column :class:`XesConnector` adds: each event's place in the document, counting from 0
+#: (trace by trace, events in the order written); ``order=`` for a log without timestamps
+POSITION = "jm:position"
 
 _GZIP_MAGIC = b"\x1f\x8b"
 #: how far into the file to look for the root element before giving up on the prolog
@@ -142,7 +149,11 @@ class XesConnector:
     """The ``xes`` connector: reads ``.xes`` and ``.xes.gz`` files with :func:`read_xes_table`.
 
     It takes no options. The file is parsed when :meth:`scan` is called, so that its column names
-    are known before an engine reads it; the scan then hands the parsed table to the engine.
+    are known before an engine reads it; the scan then hands the parsed table to the engine, with
+    one more column, :data:`POSITION` (``"jm:position"``): the event's place in the document,
+    counting from 0. When no event has a ``time:timestamp``, the scan suggests ``order=`` that
+    column, so that the log is mined in document order, with a note saying so (durations are
+    then absent); a ``timestamp=`` or ``order=`` of the user's wins.
 
     Examples
     --------
@@ -150,12 +161,15 @@ class XesConnector:
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "tiny.xes"
     >>> _ = path.write_text('<log><trace><string key="concept:name" value="c1"/>'
     ...                     '<event><string key="concept:name" value="visit"/></event>'
+    ...                     '<event><string key="concept:name" value="buy"/></event>'
     ...                     '</trace></log>')
     >>> scan = XesConnector().scan(path)
     >>> scan.kind, scan.columns
-    ('arrow', ('concept:name', 'case:concept:name'))
-    >>> scan.open().num_rows
-    1
+    ('arrow', ('concept:name', 'case:concept:name', 'jm:position'))
+    >>> scan.open().column("jm:position").to_pylist()
+    [0, 1]
+    >>> dict(scan.defaults)
+    {'order': 'jm:position'}
     """
 
     name = "xes"
@@ -175,7 +189,10 @@ class XesConnector:
         Returns
         -------
         Scan
-            ``kind="arrow"``; ``open()`` returns the table of :func:`read_xes_table`.
+            ``kind="arrow"``; ``open()`` returns the table of :func:`read_xes_table` with the
+            column :data:`POSITION` added (``jm:position_2`` and so on if the file has an
+            attribute of that name). Without any ``time:timestamp``, ``defaults`` suggests
+            ``order=`` that column and ``default_notes`` says so.
 
         Raises
         ------
@@ -204,13 +221,44 @@ class XesConnector:
                 f"{source_name(source)}. Pass the file's path, or choose another connector."
             )
         path = Path(source)
-        table = read_xes_table(path)
+        table = _with_position(read_xes_table(path))
+        position = table.column_names[-1]
+        defaults: dict[str, str] = {}
+        default_notes: dict[str, str] = {}
+        if XES_TIMESTAMP not in table.column_names:
+            defaults["order"] = position
+            default_notes["order"] = _untimed_note(str(path), table)
         return Scan(
             kind="arrow",
             location=str(path),
             columns=tuple(table.column_names),
             open=lambda: table,
+            defaults=defaults,
+            default_notes=default_notes,
         )
+
+
+def _with_position(table: pa.Table) -> pa.Table:
+    """``table`` with the document position of each row appended, as int64 from 0."""
+    import numpy as np
+    import pyarrow as pa
+
+    name, taken, n = POSITION, set(table.column_names), 2
+    while name in taken:
+        name, n = f"{POSITION}_{n}", n + 1
+    return table.append_column(name, pa.array(np.arange(table.num_rows, dtype=np.int64)))
+
+
+def _untimed_note(location: str, table: pa.Table) -> str:
+    """The note for a log without ``time:timestamp``, naming the date attributes it does have."""
+    import pyarrow as pa
+
+    dates = [f.name for f in table.schema if pa.types.is_timestamp(f.type)]
+    hint = f"; to order by time instead, pass timestamp=... (dates: {', '.join(dates)})" if dates else ""
+    return (
+        f"{location} has no time:timestamp; events are ordered by their position in the trace "
+        f"(document order); durations are absent{hint}"
+    )
 
 
 @hookimpl

@@ -8,7 +8,8 @@
 >>> df[list(jm.datasets.DEMO_COLUMNS.values())].shape
 (40489, 4)
 
-The columns map onto ``jm.read_events(df, **jm.datasets.DEMO_COLUMNS)``; ``load_demo_map()`` is
+The columns map onto ``jm.read_events(df, **jm.datasets.DEMO_COLUMNS)``, and ``load_demo_log()``
+does that in one call (an ``EventLog``, ready to mine); ``load_demo_map()`` is
 the journey-map spec of the data (the file ``DEMO_MAP_PATH``, see ``docs/journey-map.md``). See
 ``docs/demo-data.md`` for the journey, its stories and the queries that show them.
 """
@@ -19,8 +20,9 @@ from journeymine.datasets.demo import (
     DEMO_COLUMNS,
     DEMO_MAP_PATH,
     load_demo,
+    load_demo_log,
     load_demo_map,
     write_demo,
 )
 
-__all__ = ["DEMO_COLUMNS", "DEMO_MAP_PATH", "load_demo", "load_demo_map", "write_demo"]
+__all__ = ["DEMO_COLUMNS", "DEMO_MAP_PATH", "load_demo", "load_demo_log", "load_demo_map", "write_demo"]

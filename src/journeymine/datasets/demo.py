@@ -45,6 +45,8 @@ from typing import TYPE_CHECKING, NamedTuple, TypeAlias, TypeVar
 import pandas as pd
 
 if TYPE_CHECKING:
+    from journeymine.engines.base import Engine
+    from journeymine.eventlog import EventLog
     from journeymine.journeymap.spec import JourneyMap
 
 __all__ = [
@@ -54,6 +56,7 @@ __all__ = [
     "STAGES",
     "TOUCHPOINT_CHANNELS",
     "load_demo",
+    "load_demo_log",
     "load_demo_map",
     "write_demo",
 ]
@@ -615,6 +618,39 @@ def load_demo() -> pd.DataFrame:
         columns=list(_COLUMNS),
     )
     return frame
+
+
+def load_demo_log(engine: str | Engine | None = None) -> EventLog:
+    """Return the demo mortgage journey as an :class:`~journeymine.EventLog`, mapped and read.
+
+    The same as ``jm.read_events(load_demo(), **DEMO_COLUMNS, engine=engine)``: the case is
+    ``customer_id``, the activity ``touchpoint``, the channel ``channel``.
+
+    Parameters
+    ----------
+    engine : str or Engine, optional
+        The engine to hold the events (default: DuckDB).
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> log = jm.datasets.load_demo_log()
+    >>> log.n_cases, log.n_events, log.schema.channel
+    (3000, 40489, 'channel')
+    >>> len(jm.discover_variants(log, by="segment", top=1))
+    3
+    """
+    from journeymine.eventlog import read_events
+
+    c = DEMO_COLUMNS
+    return read_events(
+        load_demo(),
+        case=c["case"],
+        activity=c["activity"],
+        timestamp=c["timestamp"],
+        channel=c["channel"],
+        engine=engine,
+    )
 
 
 def write_demo(path: str | os.PathLike[str]) -> Path:

@@ -34,17 +34,6 @@ __all__ = ["Engine", "EngineFactory", "LogStats", "OnInvalid", "Relation"]
 
 OnInvalid = Literal["raise", "quarantine"]
 
-#: reasons a row is set aside, in the order they are checked
-REASONS = (
-    "malformed line",
-    "empty case id",
-    "empty activity",
-    "missing timestamp",
-    "unparseable timestamp",
-    "missing order value",
-    "order value is not a number",
-)
-
 
 @dataclass(frozen=True)
 class LogStats:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -75,6 +76,8 @@ DEFAULT_CONFIG = {
     "spark.sql.execution.arrow.pyspark.enabled": "true",
 }
 REMOTE_ENV, MASTER_ENV = "SPARK_REMOTE", "JOURNEYMINE_SPARK_MASTER"
+#: the endings by which Spark (Hadoop's codec factory) decompresses a text file, case-sensitive
+HADOOP_CODEC_SUFFIXES = (".gz", ".bz2", ".deflate", ".lz4", ".snappy", ".zst")
 LIMIT = 1_000_000
 
 
@@ -223,11 +226,19 @@ class SparkEngine:
                 f"{scan.location} has a column named {internal[0]!r}; names starting with '__jm_' "
                 f"are journeymine's own: rename it"
             )
-        with progress.step(f"reading {scan.location}"):
-            src = self._source(scan)
+        paths, aliases = self._csv_paths(scan) if scan.kind == "csv" else (list(scan.paths), None)
+        try:
+            with progress.step(f"reading {scan.location}"):
+                src = self._source(scan, paths)
+        except BaseException:
+            if aliases is not None:
+                shutil.rmtree(aliases, ignore_errors=True)
+            raise
         types = {n: t for n, t in src.dtypes if not n.startswith("__jm_")}
         rel = SparkRelation(self, scan, schema, tuple(types), types, src)
         weakref.finalize(rel, self._forget, rel.persisted)
+        if aliases is not None:  # Spark reads the aliases as long as the relation lives
+            weakref.finalize(rel, shutil.rmtree, aliases, True)
         if scan.kind == "csv":
             rel.cache["text"] = True
             rel.src = self._persist(rel, self._csv_rows(rel, src, F))
@@ -237,7 +248,63 @@ class SparkEngine:
             self._prepare(rel, on_invalid, F)
         return rel
 
-    def _source(self, scan: Scan) -> Any:
+    def _csv_paths(self, scan: Scan) -> tuple[list[str], str | None]:
+        """The paths Spark is to read for a CSV scan, and the folder of aliases made, if any.
+
+        The connector knows whether a file is gzip-compressed from its first bytes; Spark (Hadoop)
+        decompresses by the file name alone. Where the two disagree (gzip data in ``events.csv``,
+        plain text in ``events.csv.gz``), Spark reads a symbolic link whose name tells it the
+        truth, so that it reads what DuckDB reads. That needs the driver's temporary folder to be
+        the executors' too: in local mode; elsewhere the error asks to rename the file.
+        """
+        gzip = scan.options.get("compression") == "gzip"
+        if gzip:
+            wrong = [path for path in scan.paths if not path.endswith(".gz")]
+        else:
+            wrong = [path for path in scan.paths if path.endswith(HADOOP_CODEC_SUFFIXES)]
+        if not wrong:
+            return list(scan.paths), None
+        if not self._local():
+            what, fix = (
+                ("is gzip-compressed but its name does not end in .gz", "add .gz to its name")
+                if gzip
+                else ("is not compressed but its name ends in a compression suffix", "name it .csv")
+            )
+            raise ConnectorError(
+                f"{wrong[0]} {what}; Spark decompresses a file by its name alone, and its "
+                f"executors cannot read a renamed link on the driver: {fix}, or read it with the "
+                f"duckdb engine"
+            )
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="journeymine-csv-")
+        paths = []
+        try:
+            for i, path in enumerate(scan.paths):
+                if path not in wrong:
+                    paths.append(path)
+                    continue
+                alias = os.path.join(folder, f"{i}.csv.gz" if gzip else f"{i}.csv")
+                os.symlink(os.path.abspath(path), alias)
+                paths.append(alias)
+        except OSError as exc:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise ConnectorError(
+                f"{wrong[0]}: Spark chooses how to decompress a file by its name, and this name "
+                f"says otherwise; a symbolic link to it could not be made ({exc.strerror or exc}): "
+                f"rename the file (.csv.gz when gzip-compressed, .csv when not)"
+            ) from None
+        return paths, folder
+
+    def _local(self) -> bool:
+        """Whether Spark runs in local mode (the executors share the driver's files)."""
+        try:
+            master = self.session.conf.get("spark.master", "") or ""
+        except Exception:  # Spark Connect may not expose it
+            master = ""
+        return master.startswith("local")
+
+    def _source(self, scan: Scan, paths: list[str]) -> Any:
         F = _functions()
         spark = self.session
         if scan.kind == "csv":
@@ -256,7 +323,7 @@ class SparkEngine:
                 encoding=_charset(opts.get("encoding")),
                 multiLine=False,
             )
-            frame = reader.schema(StructType(fields)).csv(list(scan.paths))
+            frame = reader.schema(StructType(fields)).csv(paths)
             na = list(opts.get("na_values", ()))
             if na:
                 frame = frame.select(

@@ -10,6 +10,15 @@
 from __future__ import annotations
 
 from journeymine.journeymap.figures import JourneyMapResult, journey_map
-from journeymine.journeymap.spec import JourneyMap, Stage, Target, Touchpoint, load_map
+from journeymine.journeymap.spec import JourneyMap, SpecWarning, Stage, Target, Touchpoint, load_map
 
-__all__ = ["JourneyMap", "JourneyMapResult", "Stage", "Target", "Touchpoint", "journey_map", "load_map"]
+__all__ = [
+    "JourneyMap",
+    "JourneyMapResult",
+    "SpecWarning",
+    "Stage",
+    "Target",
+    "Touchpoint",
+    "journey_map",
+    "load_map",
+]

@@ -7,9 +7,10 @@ How each figure is defined (one customer = one case of the log; cut journeys fir
 customers, share
     Customers with at least one event at the touchpoint (stage); ``share`` divides by the
     customers of the segment.
-time_spent_h
+time_spent_s
     Per customer, the time from each of their events at the touchpoint to their next event (of any
-    kind), summed; the median over customers, in hours. A journey's last event adds nothing.
+    kind), summed; the median over customers, in seconds (frames and JSON carry seconds; what a
+    person reads shows them as ``45 min`` or ``3 d 4 h``). A journey's last event adds nothing.
 target_met_share
     Among customers for whom the touchpoint's target could be judged, the share who met it (see
     :class:`~journeymine.journeymap.spec.Target`), with a Wilson interval. For a stage: customers
@@ -30,19 +31,38 @@ moments of truth
     the difference in sentiment there (Cohen's d, Welch's t-test) and in target misses there
     (Cohen's h, Fisher's exact test); ranked by the larger effect, with Benjamini-Hochberg q-values
     over all tests. An association, not a proof of cause.
+segments
+    In the documented order: bins by value (the ``segment`` column is then an ordered
+    categorical), other segments by text, customers without a value ``"(none)"`` last.
+
+Every name on the map must find events in the log: a touchpoint's activity (or pattern), the
+``outcome`` and the touchpoints targets wait for. A name that matches no activity (a misspelt
+``Confirmation of recipt``) is a :class:`~journeymine.errors.SpecError` naming it, its line and
+close matches, so that a typo never reads as 0% completion; ``unmatched="warn"`` gives a
+:class:`~journeymine.journeymap.spec.SpecWarning` instead and carries on (the touchpoint is then
+listed in ``unreached``). A name that matches only events :func:`~journeymine.cut_journeys` left
+outside every journey is no mistake: the touchpoint is listed in ``unreached``, and no more.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from journeymine.errors import SchemaError, SpecError
-from journeymine.journeymap.spec import JourneyMap, is_pattern, load_map, name_matches
+from journeymine.errors import ArgumentError, SchemaError, SpecError
+from journeymine.journeymap.spec import (
+    JourneyMap,
+    check_unmatched_argument,
+    did_you_mean,
+    is_pattern,
+    load_map,
+    name_matches,
+    report_unmatched,
+)
 from journeymine.stats import bh_adjust, cohen_d, cohen_h, mean_ci, nps, wilson
 
 if TYPE_CHECKING:
@@ -77,7 +97,11 @@ class JourneyMapResult:
     unmapped : DataFrame
         Activities not on the map: ``activity, events, customers``.
     unreached : DataFrame
-        Touchpoints on the map that no customer reached: ``stage, touchpoint, activity``.
+        Touchpoints on the map that no customer reached: ``stage, touchpoint, activity, reason``;
+        ``reason`` is ``"only outside the cut journeys"`` (its events are in the log, but
+        :func:`~journeymine.cut_journeys` left them outside every journey), or, with
+        ``unmatched="warn"``, ``"no activity in the log"`` or ``"its activities go to other
+        touchpoints"``.
     off_map_transitions : DataFrame
         Transitions between touchpoints the map does not foresee (back to an earlier stage, or
         skipping one): ``source, target, source_stage, target_stage, kind, transitions,
@@ -124,6 +148,7 @@ def journey_map(
     bins: Bins = None,
     channel: str | None = None,
     confidence: float = 0.95,
+    unmatched: Literal["error", "warn"] = "error",
 ) -> JourneyMapResult:
     """Compute the journey-map figures of a log against a spec.
 
@@ -139,10 +164,22 @@ def journey_map(
         The channel column; by default the spec's ``channel``, then the log's mapped channel.
     confidence : float
         Of every interval (0.95).
+    unmatched : {"error", "warn"}
+        A touchpoint, outcome or target whose name matches no activity in the log: a
+        :class:`~journeymine.errors.SpecError` naming it, its spec line and close matches
+        (``"error"``), or a :class:`~journeymine.journeymap.spec.SpecWarning` for each and the
+        figures without it (``"warn"``: the touchpoint is listed in ``unreached``, an outcome or
+        target waiting for it is never reached).
 
     Returns
     -------
     JourneyMapResult
+
+    Raises
+    ------
+    SpecError
+        A spec that does not fit the log: a column it names is missing or not numeric, or a
+        name matches no activity (with ``unmatched="error"``).
 
     Examples
     --------
@@ -154,11 +191,30 @@ def journey_map(
     (0.932, 0.554)
     >>> result.unmapped["activity"].tolist()
     ['Survey answered']
+
+    A misspelt touchpoint is an error naming its line and the activities it may have meant:
+
+    >>> spec = jm.JourneyMap.from_yaml('''
+    ... journey: Mortgage
+    ... stages:
+    ...   - name: Closing
+    ...     touchpoints: [Contract signed, Mortgage paid ot]
+    ... ''')
+    >>> jm.journey_map(log, spec)
+    Traceback (most recent call last):
+    ...
+    journeymine.errors.SpecError: journey map, line 5: touchpoint 'Mortgage paid ot' matches no activity in \
+the log (did you mean 'Mortgage paid out'?); correct the name, or pass unmatched='warn' to carry on without it
     """
     spec = load_map(spec)
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
-    ev, completion_rule = _events(log, spec, channel)
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
+        raise ArgumentError(
+            f"confidence must be a number between 0 and 1, not {confidence!r}; pass confidence=0.95"
+        )
+    check_unmatched_argument(unmatched)
+    wanted, completion_rule = _columns(log, spec, channel)
+    known = _check_names(log, spec, unmatched)
+    ev = _events(log, spec, wanted)
     by_name = _segments(log, by, bins)
     # cases as integer codes from here on: every grouping below is by case
     codes, uniques = pd.factorize(ev["case"])
@@ -170,9 +226,7 @@ def journey_map(
     seg_customers = segments.value_counts().reindex(seg_order, fill_value=0)
 
     # -- events onto touchpoints -------------------------------------------------------------
-    acts = ev["activity"].unique().tolist()
-    assigned = spec.assign(acts)
-    _check_patterns(spec, acts)
+    assigned = spec.assign(known.activities)
     names = [t.name for t in spec.touchpoints]
     tp_index = {n: i for i, n in enumerate(names)}
     stage_of = np.array([_stage_index(spec, n) for n in names], dtype=np.int64)
@@ -181,13 +235,13 @@ def journey_map(
     ts = ev["timestamp"]
     same_case = ev["case"].eq(ev["case"].shift(-1))
     nxt = ts.shift(-1)
-    ev["dwell_h"] = ((nxt - ts).dt.total_seconds() / 3600).where(same_case, 0.0).fillna(0.0)
+    ev["dwell_s"] = (nxt - ts).dt.total_seconds().where(same_case, 0.0).fillna(0.0)
     ev["row"] = np.arange(len(ev))
     mapped = ev[ev["tp"] >= 0]
     last_mapped = mapped.groupby("case", sort=False)["row"].max()
 
     # -- completion ----------------------------------------------------------------------------
-    refs = _References(spec, ev, names, acts)
+    refs = _References(ev, names, known.activities)
     completed = _completion(ev, mapped, spec, completion_rule, refs)
 
     # -- per customer x touchpoint -------------------------------------------------------------
@@ -209,14 +263,15 @@ def journey_map(
     channel_rows = _channels(mapped, ct, names, stage_of, spec, seg_customers, confidence)
 
     segments_frame = _segment_figures(ev, spec, segments, seg_order, completed, confidence)
+    binned = bool(segments.attrs.get("order"))
     result = JourneyMapResult(
         spec=spec,
-        segments=segments_frame,
-        stages=stage_rows.reset_index(drop=True),
-        touchpoints=tp_rows.drop(columns="tp").reset_index(drop=True),
-        channels=channel_rows,
+        segments=_ordered(segments_frame, seg_order, binned),
+        stages=_ordered(stage_rows.reset_index(drop=True), seg_order, binned),
+        touchpoints=_ordered(tp_rows.drop(columns="tp").reset_index(drop=True), seg_order, binned),
+        channels=_ordered(channel_rows, seg_order, binned),
         unmapped=_unmapped(ev),
-        unreached=_unreached(spec, ct, names, stage_of),
+        unreached=_unreached(spec, ct, names, stage_of, known.reasons),
         off_map_transitions=_off_map(mapped, names, spec, stage_of),
         moments_of_truth=_moments(ct, names, spec, stage_of),
         summary={
@@ -234,9 +289,13 @@ def journey_map(
 # -- the events -----------------------------------------------------------------------------------
 
 
-def _events(log: EventLog, spec: JourneyMap, channel: str | None) -> tuple[pd.DataFrame, str]:
-    mapped = {log.schema.case, log.schema.activity, log.schema.timestamp, log.schema.channel}
-    wanted: dict[str, tuple[str, int | None]] = {}
+_Wanted = dict[str, tuple[str, int | None]]
+
+
+def _columns(log: EventLog, spec: JourneyMap, channel: str | None) -> tuple[_Wanted, str]:
+    """The columns the spec (and ``channel=``) ask for, checked against the log, and the
+    completion rule."""
+    wanted: _Wanted = {}
     for key in ("sentiment", "nps", "csat"):
         col = getattr(spec, key)
         if col is not None:
@@ -254,8 +313,10 @@ def _events(log: EventLog, spec: JourneyMap, channel: str | None) -> tuple[pd.Da
         if col not in log.columns:
             what = f"the {key} column {col!r} is not in {log.source}; its columns: {', '.join(log.columns)}"
             if key == "channel" and channel:
-                raise SchemaError(what)
-            raise SpecError(spec.where(line, what))
+                raise SchemaError(f"{what}; pass channel= one of them" + did_you_mean(col, log.columns))
+            raise SpecError(
+                spec.where(line, f"{what}{did_you_mean(col, log.columns)}; correct {key!r} in the map")
+            )
     if not log.stats.timed:
         hours = [
             t.name
@@ -266,9 +327,15 @@ def _events(log: EventLog, spec: JourneyMap, channel: str | None) -> tuple[pd.Da
             raise SpecError(
                 spec.where(
                     spec.touchpoint(hours[0]).line,
-                    f"the target of {hours[0]!r} counts hours, but {log.source} has no timestamps",
+                    f"the target of {hours[0]!r} counts hours, but {log.source} has no timestamps; "
+                    "read it with timestamp=, or remove the target",
                 )
             )
+    return wanted, completion_rule
+
+
+def _events(log: EventLog, spec: JourneyMap, wanted: _Wanted) -> pd.DataFrame:
+    mapped = {log.schema.case, log.schema.activity, log.schema.timestamp, log.schema.channel}
     source_cols = sorted({col for col, _ in wanted.values()} - mapped)
     frame = log.to_frame(columns=source_cols)
     ev = frame[["case", "activity", "timestamp"]].copy()
@@ -283,7 +350,7 @@ def _events(log: EventLog, spec: JourneyMap, channel: str | None) -> tuple[pd.Da
             ev[key] = _numeric(frame[col], key, col, spec, line)
     if "complete" in wanted:
         ev["complete"] = frame[COMPLETE_COLUMN]
-    return ev, completion_rule
+    return ev
 
 
 def _numeric(values: pd.Series, key: str, col: str, spec: JourneyMap, line: int | None) -> pd.Series:
@@ -344,40 +411,117 @@ def _stage_index(spec: JourneyMap, touchpoint: str) -> int:
     return next(i for i, s in enumerate(spec.stages) if touchpoint in s.names)
 
 
-def _check_patterns(spec: JourneyMap, activities: list[str]) -> None:
-    for tp in spec.touchpoints:
-        for pattern in tp.activity:
-            if is_pattern(pattern) and not any(name_matches(a, pattern) for a in activities):
-                raise SpecError(
-                    spec.where(
-                        tp.line,
-                        f"the pattern {pattern!r} of touchpoint {tp.name!r} matches no activity in "
-                        f"the log; check it, or remove it",
-                    )
+@dataclass
+class _Known:
+    """What the log knows of the names on the map (see :func:`_check_names`)."""
+
+    #: the log's activities, sorted
+    activities: list[str]
+    #: touchpoint index -> why it gets no events
+    reasons: dict[int, str]
+
+
+def _log_activities(log: EventLog) -> list[str]:
+    """The activity names of the log, from the engine's per-activity aggregate."""
+    table = log.engine.activities(log._relation, by=None)
+    return sorted({str(a) for a in table.column("activity").to_pylist() if a is not None})
+
+
+def _outside_activities(log: EventLog) -> set[str]:
+    """Activities of events :func:`~journeymine.cut_journeys` left outside every journey."""
+    from journeymine.journeys import JourneyLog
+
+    if not isinstance(log, JourneyLog):
+        return set()
+    outside = log.report.outside
+    col = log.schema.activity
+    if col not in outside.columns:
+        return set()
+    return {str(a) for a in outside[col].dropna().unique()}
+
+
+def _check_names(log: EventLog, spec: JourneyMap, unmatched: Literal["error", "warn"]) -> _Known:
+    """Every name on the map must find events: each activity (or pattern) of a touchpoint, the
+    outcome and what targets wait for. Those that do not are one SpecError (or a SpecWarning
+    each, with ``unmatched="warn"``) naming them, their lines and close matches."""
+    activities = _log_activities(log)
+    outside = sorted(_outside_activities(log) - set(activities))
+    names = [t.name for t in spec.touchpoints]
+
+    def found(name: str, pool: list[str]) -> bool:
+        return any(name_matches(a, name) for a in pool)
+
+    problems: list[tuple[int | None, str]] = []
+    reasons: dict[int, str] = {}
+    assigned = spec.assign(activities)
+    claimed = set(assigned.values())
+    for i, tp in enumerate(spec.touchpoints):
+        for entry in tp.activity:
+            if found(entry, activities) or found(entry, outside):
+                continue
+            if tp.activity == (tp.name,):
+                what = f"touchpoint {tp.name!r} matches no activity in the log"
+            elif is_pattern(entry):
+                what = f"the pattern {entry!r} of touchpoint {tp.name!r} matches no activity in the log"
+            else:
+                what = f"the activity {entry!r} of touchpoint {tp.name!r} is not an activity in the log"
+            problems.append((getattr(entry, "line", None) or tp.line, what + did_you_mean(entry, activities)))
+        if tp.name in claimed:
+            continue
+        if any(found(e, activities) for e in tp.activity):
+            takers = sorted({str(assigned[a]) for a in activities if tp.matches(a)})
+            problems.append(
+                (
+                    tp.line,
+                    f"touchpoint {tp.name!r} gets no events: what it matches goes to "
+                    f"{', '.join(map(repr, takers))} (an exact name comes before a pattern, an earlier "
+                    "touchpoint before a later one)",
                 )
+            )
+            reasons[i] = "its activities go to other touchpoints"
+        elif any(found(e, outside) for e in tp.activity):
+            reasons[i] = "only outside the cut journeys"
+        else:
+            reasons[i] = "no activity in the log"
+    # (line, the name, how to call it)
+    refs: list[tuple[int | None, str, str]] = [
+        (spec.lines.get("outcome"), o, f"the outcome {o!r}") for o in spec.outcome
+    ]
+    for tp in spec.touchpoints:
+        t = tp.target
+        if t is not None and t.max_hours_to is not None:
+            ref = t.max_hours_to[0]
+            refs.append((t.line or tp.line, ref, f"max_hours_to.touchpoint {ref!r} of {tp.name!r}"))
+        if t is not None and t.required_outcome is not None:
+            ref = t.required_outcome
+            refs.append((t.line or tp.line, ref, f"required_outcome {ref!r} of {tp.name!r}"))
+    for line, ref, label in refs:
+        if ref in names or found(ref, activities) or found(ref, outside):
+            continue
+        problems.append(
+            (
+                getattr(ref, "line", None) or line,
+                f"{label} is neither a touchpoint on the map nor an activity in the log"
+                + did_you_mean(ref, names + activities),
+            )
+        )
+    problems.sort(key=lambda p: math.inf if p[0] is None else p[0])
+    report_unmatched(problems, place=spec.source or "journey map", unmatched=unmatched, stacklevel=3)
+    return _Known(activities=activities, reasons=reasons)
 
 
 class _References:
-    """Resolves a name a target or the outcome refers to: a touchpoint on the map, or else an
-    activity (or pattern) of the log; neither is a SpecError naming the line."""
+    """The events a target or the outcome waits for: those of a touchpoint on the map, or else of
+    the activities the name matches (none, when it matches nothing and ``unmatched="warn"`` let
+    it pass: see :func:`_check_names`)."""
 
-    def __init__(self, spec: JourneyMap, ev: pd.DataFrame, names: list[str], activities: list[str]) -> None:
-        self.spec, self.ev, self.names, self.activities = spec, ev, names, activities
+    def __init__(self, ev: pd.DataFrame, names: list[str], activities: list[str]) -> None:
+        self.ev, self.names, self.activities = ev, names, activities
 
-    def events(self, ref: str, line: int | None) -> pd.DataFrame:
+    def events(self, ref: str) -> pd.DataFrame:
         if ref in self.names:
             return self.ev[self.ev["tp"] == self.names.index(ref)]
         hits = [a for a in self.activities if name_matches(a, ref)]
-        if not hits:
-            import difflib
-
-            close = difflib.get_close_matches(ref, self.names + self.activities, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise SpecError(
-                self.spec.where(
-                    line, f"{ref!r} is neither a touchpoint on the map nor an activity in the log{hint}"
-                )
-            )
         return self.ev[self.ev["activity"].isin(hits)]
 
 
@@ -386,7 +530,7 @@ def _completion(
 ) -> pd.Series:
     cases = pd.Index(ev["case"].unique())
     if spec.outcome:
-        done = pd.concat([refs.events(o, spec.lines.get("outcome")) for o in spec.outcome])["case"].unique()
+        done = pd.concat([refs.events(o) for o in spec.outcome])["case"].unique()
         return pd.Series(cases.isin(done), index=cases)
     if rule == COMPLETE_COLUMN:
         flag = ev.groupby("case", sort=False)["complete"].first()
@@ -406,7 +550,7 @@ def _per_case(
         "first_row": ("row", "min"),
         "last_row": ("row", "max"),
         "first_ts": ("timestamp", "min"),
-        "dwell_h": ("dwell_h", "sum"),
+        "dwell_s": ("dwell_s", "sum"),
     }
     if "sentiment" in mapped:
         agg["sentiment"] = ("sentiment", "mean")
@@ -444,22 +588,21 @@ def _targets(
         parts: list[np.ndarray] = []
         exp_parts: list[np.ndarray] = []
         t = tp.target
-        line = t.line or tp.line
         if t.max_repeats is not None:
             ok = (sub["events"].to_numpy() <= t.max_repeats + 1).astype("float64")
             parts.append(ok)
             exp_parts.append(ok)
         if t.max_hours_to is not None:
-            gap = _hours_to_next(sub, refs.events(t.max_hours_to[0], line))
-            ok = np.where(np.isnan(gap), 0.0, (gap <= t.max_hours_to[1]).astype("float64"))
+            gap = _seconds_to_next(sub, refs.events(t.max_hours_to[0]))
+            ok = np.where(np.isnan(gap), 0.0, (gap <= t.max_hours_to[1] * 3600).astype("float64"))
             parts.append(ok)
             exp_parts.append(np.where(np.isnan(gap), np.nan, ok))
         if t.required_outcome is not None:
-            gap = _hours_to_next(sub, refs.events(t.required_outcome, line))
+            gap = _seconds_to_next(sub, refs.events(t.required_outcome))
             parts.append((~np.isnan(gap)).astype("float64"))
         if t.max_hours_to_next is not None:
-            gap = _hours_to_next(sub, mapped[mapped["tp"] != i])
-            ok = np.where(np.isnan(gap), np.nan, (gap <= t.max_hours_to_next).astype("float64"))
+            gap = _seconds_to_next(sub, mapped[mapped["tp"] != i])
+            ok = np.where(np.isnan(gap), np.nan, (gap <= t.max_hours_to_next * 3600).astype("float64"))
             parts.append(ok)
             exp_parts.append(ok)
         met[rows] = _all_met(parts, rows.size)
@@ -467,8 +610,8 @@ def _targets(
     return met, experienced
 
 
-def _hours_to_next(sub: pd.DataFrame, later: pd.DataFrame) -> np.ndarray:
-    """For each customer x touchpoint row, hours from its first event to the first later event of
+def _seconds_to_next(sub: pd.DataFrame, later: pd.DataFrame) -> np.ndarray:
+    """For each customer x touchpoint row, seconds from its first event to the first later event of
     ``later`` in the same case (NaN when none follows)."""
     if later.empty:
         return np.full(len(sub), np.nan)
@@ -483,7 +626,7 @@ def _hours_to_next(sub: pd.DataFrame, later: pd.DataFrame) -> np.ndarray:
         direction="forward",
         allow_exact_matches=False,
     ).sort_values("_i")
-    return ((merged["timestamp"] - merged["first_ts"]).dt.total_seconds() / 3600).to_numpy(dtype="float64")
+    return (merged["timestamp"] - merged["first_ts"]).dt.total_seconds().to_numpy(dtype="float64")
 
 
 def _all_met(parts: list[np.ndarray], n: int) -> np.ndarray:
@@ -525,7 +668,7 @@ def _figures(g: pd.DataFrame | None, total: int, confidence: float) -> dict[str,
     if g is None or n == 0:
         out.update(
             events=0,
-            time_spent_h=math.nan,
+            time_spent_s=math.nan,
             target_customers=0,
             target_met_share=math.nan,
             target_ci_low=math.nan,
@@ -540,7 +683,7 @@ def _figures(g: pd.DataFrame | None, total: int, confidence: float) -> dict[str,
         )
         return out
     out["events"] = int(g["events"].sum())
-    out["time_spent_h"] = float(g["dwell_h"].median())
+    out["time_spent_s"] = float(g["dwell_s"].median())
     judged = g["met"].dropna()
     k = int((judged == 1.0).sum())
     out["target_customers"] = len(judged)
@@ -578,7 +721,7 @@ def _channels(
         "share",
         "share_of_touchpoint",
         "events",
-        "time_spent_h",
+        "time_spent_s",
         "target_customers",
         "target_met_share",
         "target_ci_low",
@@ -597,7 +740,7 @@ def _channels(
     if fixed:
         ev["channel"] = [fixed.get(tp, ch) for tp, ch in zip(ev["tp"], ev["channel"])]
     g = ev.groupby(["segment", "tp", "channel", "case"], sort=False)
-    agg: dict[str, Any] = {"events": ("row", "size"), "dwell_h": ("dwell_h", "sum")}
+    agg: dict[str, Any] = {"events": ("row", "size"), "dwell_s": ("dwell_s", "sum")}
     if "sentiment" in ev:
         agg["sentiment"] = ("sentiment", "mean")
     per = g.agg(**agg).reset_index()
@@ -627,7 +770,7 @@ def _channels(
                 "share": n / total if total else math.nan,
                 "share_of_touchpoint": n / tp_customers[(seg, tp)],
                 "events": int(grp["events"].sum()),
-                "time_spent_h": float(grp["dwell_h"].median()),
+                "time_spent_s": float(grp["dwell_s"].median()),
                 "target_customers": n_met,
                 "target_met_share": k / n_met if n_met else math.nan,
                 "target_ci_low": t_lo,
@@ -708,18 +851,30 @@ def _unmapped(ev: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _unreached(spec: JourneyMap, ct: pd.DataFrame, names: list[str], stage_of: np.ndarray) -> pd.DataFrame:
+def _unreached(
+    spec: JourneyMap, ct: pd.DataFrame, names: list[str], stage_of: np.ndarray, reasons: Mapping[int, str]
+) -> pd.DataFrame:
     reached = set(ct["tp"].unique().tolist())
     rows = [
         {
             "stage": spec.stages[stage_of[i]].name,
             "touchpoint": n,
             "activity": ", ".join(spec.touchpoints[i].activity),
+            "reason": reasons.get(i, "no activity in the log"),
         }
         for i, n in enumerate(names)
         if i not in reached
     ]
-    return pd.DataFrame(rows, columns=["stage", "touchpoint", "activity"])
+    return pd.DataFrame(rows, columns=["stage", "touchpoint", "activity", "reason"])
+
+
+def _ordered(frame: pd.DataFrame, seg_order: list[Any], binned: bool) -> pd.DataFrame:
+    """Binned segments as an ordered categorical, in value order (the rows are in that order)."""
+    if not binned or "segment" not in frame.columns:
+        return frame
+    out = frame.copy()
+    out["segment"] = pd.Categorical(out["segment"], categories=seg_order, ordered=True)
+    return out
 
 
 def _off_map(mapped: pd.DataFrame, names: list[str], spec: JourneyMap, stage_of: np.ndarray) -> pd.DataFrame:

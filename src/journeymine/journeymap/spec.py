@@ -21,6 +21,11 @@ A spec is written in YAML (or built in Python) and says how the company sees the
 
 Every mistake is a :class:`~journeymine.errors.SpecError` that names the file and line.
 
+A spec is untrusted input: it is read with a safe loader (plain text, numbers, lists and
+mappings; no Python objects) and within bounds (:data:`MAX_SPEC_BYTES`, :data:`MAX_DEPTH`,
+:data:`MAX_ALIASES`, :data:`MAX_VALUES`), so that a "billion laughs" alias bomb or a deeply nested
+document is refused at once instead of hanging the reader.
+
 Examples
 --------
 >>> from journeymine.journeymap.spec import JourneyMap
@@ -45,18 +50,58 @@ Examples
 from __future__ import annotations
 
 import difflib
+import math
+import numbers
 import os
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from journeymine.errors import SpecError
+import yaml
 
-__all__ = ["JourneyMap", "Stage", "Target", "Touchpoint", "is_pattern", "load_map", "name_matches"]
+from journeymine.errors import ArgumentError, SpecError
+
+__all__ = [
+    "MAX_ALIASES",
+    "MAX_DEPTH",
+    "MAX_SPEC_BYTES",
+    "MAX_VALUES",
+    "JourneyMap",
+    "SpecWarning",
+    "Stage",
+    "Target",
+    "Touchpoint",
+    "check_unmatched_argument",
+    "did_you_mean",
+    "is_pattern",
+    "load_map",
+    "name_matches",
+    "report_unmatched",
+]
 
 _PATTERN_CHARS = frozenset("*?[")
+
+#: the largest spec file (or text) read, in bytes: a journey map is a few kilobytes
+MAX_SPEC_BYTES = 256_000
+#: the deepest nesting, counting the values (a journey map needs 8: the spec, its stages, a
+#: stage, its touchpoints, a touchpoint, its target, ``max_hours_to``, a value)
+MAX_DEPTH = 32
+#: the most alias uses (``*name``) in one spec
+MAX_ALIASES = 1_000
+#: the most values (texts, numbers, lists, mappings) a spec may hold once its aliases are
+#: expanded: far above any journey map (the demo's has 104), far below an alias bomb (a billion
+#: values from a few lines), and few enough to be read in a fraction of a second
+MAX_VALUES = 10_000
+
+
+class SpecWarning(UserWarning):
+    """A journey map (or a ``start=``/``end=`` of :func:`journeymine.cut_journeys`) that does not fit
+    the data, with ``unmatched="warn"``: a touchpoint, outcome or target naming no activity in the
+    log. The message names it, its spec line and close matches."""
+
 
 TOP_KEYS = ("journey", "description", "sentiment", "nps", "csat", "channel", "outcome", "stages")
 STAGE_KEYS = ("name", "description", "touchpoints")
@@ -120,6 +165,42 @@ class Target:
     required_outcome: str | None = None
     line: int | None = field(default=None, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        repeats: Any = self.max_repeats
+        if repeats is not None and (
+            isinstance(repeats, bool) or not isinstance(repeats, numbers.Integral) or repeats < 0
+        ):
+            raise SpecError(
+                f"Target: max_repeats must be a whole number >= 0, not {repeats!r}; pass max_repeats=1"
+            )
+        to: Any = self.max_hours_to
+        if to is not None:
+            if (
+                isinstance(to, str)
+                or not isinstance(to, Sequence)
+                or len(to) != 2
+                or not _is_text(to[0])
+                or not _is_hours(to[1])
+            ):
+                raise SpecError(
+                    f"Target: max_hours_to must be (touchpoint, hours) with hours > 0, not {to!r}; "
+                    "pass max_hours_to=('Contract signed', 120)"
+                )
+            object.__setattr__(self, "max_hours_to", (to[0], float(to[1])))
+        nxt = self.max_hours_to_next
+        if nxt is not None:
+            if not _is_hours(nxt):
+                raise SpecError(
+                    f"Target: max_hours_to_next must be a positive number of hours, not {nxt!r}; "
+                    "pass max_hours_to_next=24"
+                )
+            object.__setattr__(self, "max_hours_to_next", float(nxt))
+        if self.required_outcome is not None and not _is_text(self.required_outcome):
+            raise SpecError(
+                "Target: required_outcome must be a touchpoint or activity name, not "
+                f"{self.required_outcome!r}; pass required_outcome='Contract signed'"
+            )
+
     @property
     def keys(self) -> tuple[str, ...]:
         """The target keys that are set, in spec order."""
@@ -172,11 +253,32 @@ class Touchpoint:
     line: int | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        if not _is_text(self.name):
+            raise SpecError(
+                f"Touchpoint: name must be a non-empty text, not {self.name!r}; pass name='Offer'"
+            )
         activity: Any = self.activity
         if isinstance(activity, str):
             activity = (activity,)
+        if isinstance(activity, Mapping) or not isinstance(activity, Iterable):
+            activity = [activity]
         activity = tuple(activity) or (self.name,)
+        if not all(_is_text(a) for a in activity):
+            raise SpecError(
+                f"Touchpoint {self.name!r}: activity must be a name, a pattern or a list of them, not "
+                f"{self.activity!r}; pass activity='Customer service*'"
+            )
         object.__setattr__(self, "activity", activity)
+        if self.channel is not None and not _is_text(self.channel):
+            raise SpecError(
+                f"Touchpoint {self.name!r}: channel must be a text, not {self.channel!r}; "
+                "pass channel='phone'"
+            )
+        if self.target is not None and not isinstance(self.target, Target):
+            raise SpecError(
+                f"Touchpoint {self.name!r}: target must be a Target, not {type(self.target).__name__}; "
+                "pass target=Target(max_repeats=1)"
+            )
 
     def matches(self, activity: str) -> bool:
         """Whether the activity maps onto this touchpoint."""
@@ -199,7 +301,23 @@ class Stage:
     line: int | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        tps = tuple(Touchpoint(t) if isinstance(t, str) else t for t in self.touchpoints)
+        if not _is_text(self.name):
+            raise SpecError(
+                f"Stage: name must be a non-empty text, not {self.name!r}; pass name='Orientation'"
+            )
+        raw: Any = self.touchpoints
+        if isinstance(raw, (str, Mapping)) or not isinstance(raw, Iterable):
+            raise SpecError(
+                f"Stage {self.name!r}: touchpoints must be a list of names or Touchpoints, not {raw!r}; "
+                "pass touchpoints=['Ad seen', 'Website visit']"
+            )
+        tps = tuple(Touchpoint(t) if isinstance(t, str) else t for t in raw)
+        bad = next((t for t in tps if not isinstance(t, Touchpoint)), None)
+        if bad is not None:
+            raise SpecError(
+                f"Stage {self.name!r}: a touchpoint must be a name or a Touchpoint, not {bad!r}; "
+                "pass touchpoints=['Ad seen', Touchpoint('Service call', activity='Customer service*')]"
+            )
         object.__setattr__(self, "touchpoints", tps)
 
     @property
@@ -254,11 +372,41 @@ class JourneyMap:
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        if not _is_text(self.journey):
+            raise SpecError(
+                f"JourneyMap: journey must be a non-empty text (its name), not {self.journey!r}; "
+                "pass journey='Mortgage'"
+            )
         outcome: Any = self.outcome
         if isinstance(outcome, str):
             outcome = (outcome,)
-        object.__setattr__(self, "outcome", tuple(outcome or ()))
-        object.__setattr__(self, "stages", tuple(self.stages))
+        if isinstance(outcome, Mapping) or not isinstance(outcome or (), Iterable):
+            outcome = [outcome]
+        outcome = tuple(outcome or ())
+        if not all(_is_text(o) for o in outcome):
+            raise SpecError(
+                f"JourneyMap {self.journey!r}: outcome must be a touchpoint name or a list of them, not "
+                f"{self.outcome!r}; pass outcome='Contract signed'"
+            )
+        object.__setattr__(self, "outcome", outcome)
+        stages: Any = self.stages
+        if isinstance(stages, (str, Mapping)) or not isinstance(stages, Iterable):
+            stages = [stages]
+        stages = tuple(stages)
+        bad = next((s for s in stages if not isinstance(s, Stage)), None)
+        if bad is not None:
+            raise SpecError(
+                f"JourneyMap {self.journey!r}: stages must be a list of Stage, not {bad!r}; "
+                "pass stages=[Stage('Orientation', ['Ad seen'])]"
+            )
+        object.__setattr__(self, "stages", stages)
+        for key in ("sentiment", "nps", "csat", "channel"):
+            value = getattr(self, key)
+            if value is not None and not _is_text(value):
+                raise SpecError(
+                    f"JourneyMap {self.journey!r}: {key} must be a column name, not {value!r}; "
+                    f"pass {key}={key!r}"
+                )
         self._validate()
 
     # -- reading ----------------------------------------------------------------------------
@@ -272,23 +420,22 @@ class JourneyMap:
         >>> JourneyMap.from_yaml("journey: J\\nstages: [{name: S, touchpoints: [A]}]").journey
         'J'
         """
-        import yaml
-
         source = None
         text = str(text_or_path)
         if isinstance(text_or_path, os.PathLike) or ("\n" not in text and text.endswith((".yaml", ".yml"))):
             path = Path(text_or_path)
-            if not path.exists():
-                raise SpecError(f"no journey map file {path}")
             source = str(path)
-            text = path.read_text(encoding="utf-8")
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else None
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise SpecError(_where(source, line, f"not valid YAML: {problem}")) from None
+            text = _read_spec_file(path)
+        elif len(text) > MAX_SPEC_BYTES:
+            raise SpecError(
+                _where(
+                    None,
+                    None,
+                    f"the spec text is {len(text):,} characters; a journey map is a few thousand "
+                    f"and at most {MAX_SPEC_BYTES:,} are read: is this the right text?",
+                )
+            )
+        node = _compose(text, source)
         if node is None:
             raise SpecError(_where(source, None, "the spec is empty"))
         return cls.from_dict(_plain(node, source), source=source)
@@ -472,7 +619,231 @@ def load_map(source: str | os.PathLike[str] | Mapping[str, Any] | JourneyMap) ->
         return source
     if isinstance(source, Mapping):
         return JourneyMap.from_dict(source)
+    if not isinstance(source, (str, os.PathLike)):
+        raise ArgumentError(
+            f"spec must be a JourneyMap, a YAML file or text, or a mapping, not {type(source).__name__}; "
+            "pass spec='journey_map.yaml'"
+        )
     return JourneyMap.from_yaml(source)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``" (did you mean 'A' or 'B'?)"``: the close matches of ``word`` or ``""``.
+
+    The matches of :func:`difflib.get_close_matches` (at most three) that come near the best.
+
+    Examples
+    --------
+    >>> did_you_mean("Confirmation of recipt", ["Confirmation of receipt", "Offer sent"])
+    " (did you mean 'Confirmation of receipt'?)"
+    >>> did_you_mean("Offer acepted", ["Offer accepted", "Offer sent", "Chat"])
+    " (did you mean 'Offer accepted'?)"
+    >>> did_you_mean("Xyz", ["Offer sent"])
+    ''
+    """
+    close = difflib.get_close_matches(word, list(dict.fromkeys(choices)), n=3)
+    if not close:
+        return ""
+    scores = [difflib.SequenceMatcher(None, c, word).ratio() for c in close]
+    quoted = [repr(c) for c, score in zip(close, scores) if score >= scores[0] - 0.1]
+    listed = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    return f" (did you mean {listed}?)"
+
+
+def report_unmatched(
+    problems: Sequence[tuple[int | None, str]],
+    *,
+    place: str,
+    unmatched: Literal["error", "warn"],
+    stacklevel: int = 2,
+    error: type[Exception] = SpecError,
+) -> None:
+    """Raise one :class:`SpecError` listing names that match nothing in the log, or, with
+    ``unmatched="warn"``, give a :class:`SpecWarning` for each.
+
+    Parameters
+    ----------
+    problems : list of (line, text)
+        The spec line (or ``None``) and what is wrong, e.g. ``"touchpoint 'X' matches no activity
+        in the log (did you mean 'Y'?)"``.
+    place : str
+        Where: the spec file, ``"journey map"`` or ``"cut_journeys"``.
+    unmatched : {"error", "warn"}
+    stacklevel : int
+        Of the warnings, as for :func:`warnings.warn` called where ``report_unmatched`` is.
+    error : exception class
+        :class:`~journeymine.errors.SpecError` for a spec; ``cut_journeys`` raises an
+        :class:`~journeymine.errors.ArgumentError` about its ``start=`` / ``end=``.
+
+    Examples
+    --------
+    >>> report_unmatched([(4, "touchpoint 'Sign' matches no activity in the log")],
+    ...                  place="map.yaml", unmatched="error")
+    Traceback (most recent call last):
+    ...
+    journeymine.errors.SpecError: map.yaml, line 4: touchpoint 'Sign' matches no activity in ...; correct ...
+    """
+    if not problems:
+        return
+    if unmatched == "warn":
+        for line, text in problems:
+            warnings.warn(
+                SpecWarning(f"{_where(place, line, text)}; carrying on without it"), stacklevel=stacklevel + 1
+            )
+        return
+    if len(problems) == 1:
+        line, text = problems[0]
+        raise error(
+            _where(place, line, f"{text}; correct the name, or pass unmatched='warn' to carry on without it")
+        )
+    listed = "; ".join(f"line {line}: {text}" if line else text for line, text in problems)
+    raise error(
+        f"{place}: {len(problems)} names find no events in the log: {listed}; correct them, or pass "
+        "unmatched='warn' to carry on without them"
+    )
+
+
+def check_unmatched_argument(unmatched: Any) -> None:
+    """An :class:`~journeymine.errors.ArgumentError` unless ``unmatched`` is ``"error"`` or ``"warn"``.
+
+    Examples
+    --------
+    >>> check_unmatched_argument("ignore")
+    Traceback (most recent call last):
+    ...
+    journeymine.errors.ArgumentError: unmatched must be 'error' or 'warn', not 'ignore'; pass unmatched='warn'
+    """
+    if unmatched not in ("error", "warn"):
+        raise ArgumentError(f"unmatched must be 'error' or 'warn', not {unmatched!r}; pass unmatched='warn'")
+
+
+# -- reading YAML safely --------------------------------------------------------------------------
+
+
+def _read_spec_file(path: Path) -> str:
+    if not path.exists():
+        raise SpecError(f"no journey map file {path}")
+    if not path.is_file():
+        raise SpecError(f"{path} is not a file; pass the path of a journey map (.yaml)")
+    size = path.stat().st_size
+    if size > MAX_SPEC_BYTES:
+        raise SpecError(
+            f"{path}: the file is {size:,} bytes; a journey map is a few kilobytes and at most "
+            f"{MAX_SPEC_BYTES:,} bytes are read: is this the right file?"
+        )
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SpecError(
+            _where(str(path), line, f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
+        ) from None
+
+
+class _RefusedError(Exception):
+    def __init__(self, line: int, what: str) -> None:
+        super().__init__(what)
+        self.line, self.what = line, what
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """A safe loader whose composer refuses documents that nest too deep, use too many aliases
+    or expand (through aliases) into too many values, as it reads them: the expanded size and
+    depth of each node are counted once, bottom-up, so an alias bomb costs what its text costs."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+        self._composed = 0
+        #: id(node) -> (values once expanded, depth once expanded), for the nodes composed so far
+        self._measured: dict[int, tuple[int, int]] = {}
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            line = event.start_mark.line + 1
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise _RefusedError(
+                    line,
+                    f"more than {MAX_ALIASES:,} aliases (*{event.anchor}); refused as unsafe: "
+                    "write the values out",
+                )
+            node = super().compose_node(parent, index)
+            if id(node) not in self._measured:
+                raise _RefusedError(
+                    line,
+                    f"the alias *{event.anchor} refers to a value that contains it; refused: a journey "
+                    "map cannot repeat itself forever",
+                )
+            return node
+        start = self.peek_event()  # type: ignore[no-untyped-call]
+        line = start.start_mark.line + 1
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise _RefusedError(line, _too_deep())
+        self._composed += 1
+        if self._composed > MAX_VALUES:
+            raise _RefusedError(line, _too_many(aliases=False))
+        node = super().compose_node(parent, index)
+        self._depth -= 1
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            children = []
+        sizes = [self._measured[id(c)] for c in children]
+        values = 1 + sum(v for v, _ in sizes)
+        depth = 1 + max((d for _, d in sizes), default=0)
+        if depth > MAX_DEPTH:
+            raise _RefusedError(line, _too_deep(through_aliases=True))
+        if values > MAX_VALUES:
+            raise _RefusedError(line, _too_many(aliases=True))
+        self._measured[id(node)] = (values, depth)
+        return node
+
+
+def _too_many(*, aliases: bool) -> str:
+    if aliases:
+        return (
+            f"the value here holds more than {MAX_VALUES:,} values once its aliases are expanded (a YAML "
+            "alias bomb?); refused as unsafe: a journey map holds a few hundred, write it out without "
+            "aliases of aliases"
+        )
+    return (
+        f"the spec holds more than {MAX_VALUES:,} values; a journey map holds a few hundred: "
+        "is this the right file?"
+    )
+
+
+def _too_deep(*, through_aliases: bool = False) -> str:
+    how = " through its aliases" if through_aliases else ""
+    return (
+        f"the spec nests deeper than {MAX_DEPTH} levels{how}; refused as unsafe: a journey map needs 8 "
+        "(the spec, its stages, a stage, its touchpoints, a touchpoint, its target, max_hours_to, a value); "
+        "write it as docs/journey-map.md shows"
+    )
+
+
+def _compose(text: str, source: str | None) -> Any:
+    """The YAML node graph of ``text``, read safely and within bounds (a SpecError otherwise)."""
+    loader = _BoundedLoader(text)
+    try:
+        return loader.get_single_node()
+    except _RefusedError as exc:
+        raise SpecError(_where(source, exc.line, exc.what)) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SpecError(_where(source, line, f"not valid YAML: {problem}")) from None
+    except RecursionError:  # not reached within MAX_DEPTH; a guard all the same
+        raise SpecError(_where(source, None, _too_deep())) from None
+    finally:
+        loader.dispose()
 
 
 # -- building from the YAML form ----------------------------------------------------------------
@@ -489,37 +860,68 @@ class _Seq(list[Any]):
 
 
 def _plain(node: Any, source: str | None = None) -> Any:
-    """Turn a composed YAML node into dicts, lists and scalars that remember their lines."""
-    import yaml
+    """Turn a composed YAML node into dicts, lists and scalars that remember their lines.
 
-    if isinstance(node, yaml.MappingNode):
-        out = _Map()
-        out.line = node.start_mark.line + 1
-        out.key_lines = {}
-        for key_node, value_node in node.value:
-            key = str(_plain(key_node, source))
-            if key in out:
-                raise SpecError(
-                    _where(source, key_node.start_mark.line + 1, f"the key {key!r} appears twice")
-                )
-            out[key] = _plain(value_node, source)
-            out.key_lines[key] = key_node.start_mark.line + 1
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        seq = _Seq(_plain(v, source) for v in node.value)
-        seq.line = node.start_mark.line + 1
-        seq.item_lines = [v.start_mark.line + 1 for v in node.value]
-        return seq
-    value = yaml.constructor.SafeConstructor().construct_object(node)
-    if isinstance(value, str):
-        return _Str(value, node.start_mark.line + 1)
-    return value
+    Scalars are built by the safe constructor (text, numbers, booleans, dates); any other tag is
+    a SpecError. The node graph was bounded while it was composed (see :class:`_BoundedLoader`).
+    """
+    return _Plain(source).build(node)
+
+
+class _Plain:
+    def __init__(self, source: str | None) -> None:
+        self.source = source
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def build(self, node: Any) -> Any:
+        source = self.source
+        if isinstance(node, yaml.CollectionNode) and node.tag not in _COLLECTION_TAGS:
+            raise SpecError(_where(source, node.start_mark.line + 1, _bad_tag(node.tag)))
+        if isinstance(node, yaml.MappingNode):
+            out = _Map()
+            out.line = node.start_mark.line + 1
+            out.key_lines = {}
+            for key_node, value_node in node.value:
+                key = str(self.build(key_node))
+                if key in out:
+                    raise SpecError(
+                        _where(source, key_node.start_mark.line + 1, f"the key {key!r} appears twice")
+                    )
+                out[key] = self.build(value_node)
+                out.key_lines[key] = key_node.start_mark.line + 1
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            seq = _Seq(self.build(v) for v in node.value)
+            seq.line = node.start_mark.line + 1
+            seq.item_lines = [v.start_mark.line + 1 for v in node.value]
+            return seq
+        line = node.start_mark.line + 1
+        try:
+            value = self.constructor.construct_object(node)
+        except yaml.YAMLError:
+            raise SpecError(_where(source, line, _bad_tag(node.tag))) from None
+        if isinstance(value, str):
+            return _Str(value, line)
+        return value
+
+
+_COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
+def _bad_tag(tag: str) -> str:
+    short = "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
+    return (
+        f"the YAML tag {short!r} is not allowed; a journey map holds only text, numbers, lists and "
+        "mappings: remove the tag"
+    )
 
 
 class _Str(str):
+    """Text from the YAML that remembers its line (for messages)."""
+
     line: int | None
 
-    def __new__(cls, value: str, line: int | None) -> _Str:
+    def __new__(cls, value: str, line: int | None = None) -> _Str:
         obj = super().__new__(cls, value)
         obj.line = line
         return obj
@@ -533,6 +935,19 @@ def _plain_python(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain_python(v) for v in value]
     return value
+
+
+def _with_line(text: str, raw: Any) -> str:
+    """``text``, remembering the spec line of ``raw`` (for messages that name it)."""
+    return _Str(text, _line(raw))
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _is_hours(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, numbers.Real) and 0 < float(value) < math.inf
 
 
 def _line(value: Any) -> int | None:
@@ -630,7 +1045,7 @@ def _touchpoint(raw: Any, source: str | None, line: int | None) -> Touchpoint:
     )
     return Touchpoint(
         name=name,
-        activity=tuple(str(a) for a in activity),
+        activity=tuple(activity),  # texts that remember their lines, for messages
         channel=channel,
         target=target,
         description=raw.get("description"),
@@ -680,7 +1095,9 @@ def _target(raw: Any, name: str, source: str | None, line: int | None) -> Target
                 _where(source, at, f"max_hours_to of {name!r} needs both 'touchpoint' and 'hours'")
             )
         hours_to = (
-            _text(to["touchpoint"], f"max_hours_to.touchpoint of {name!r}", source, at),
+            _with_line(
+                _text(to["touchpoint"], f"max_hours_to.touchpoint of {name!r}", source, at), to["touchpoint"]
+            ),
             hours(to["hours"], "max_hours_to.hours", getattr(to, "key_lines", {}).get("hours", at)),
         )
     nxt = raw.get("max_hours_to_next")
@@ -691,8 +1108,8 @@ def _target(raw: Any, name: str, source: str | None, line: int | None) -> Target
         max_hours_to_next=hours(nxt, "max_hours_to_next", lines.get("max_hours_to_next"))
         if nxt is not None
         else None,
-        required_outcome=_text(
-            outcome, f"required_outcome of {name!r}", source, lines.get("required_outcome")
+        required_outcome=_with_line(
+            _text(outcome, f"required_outcome of {name!r}", source, lines.get("required_outcome")), outcome
         )
         if outcome is not None
         else None,
