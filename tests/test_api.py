@@ -124,3 +124,11 @@ def test_importing_journeymine_loads_nothing_heavy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_an_unknown_touchpoint_of_a_map_is_a_spec_error():
+    spec = jm.datasets.load_demo_map()
+    with pytest.raises(jm.SpecError, match=r"has no touchpoint 'Credit chek' \(did you mean 'Credit check'\?\)"):
+        spec.touchpoint("Credit chek")
+    with pytest.raises(jm.SpecError, match="has no touchpoint 'Nope'"):
+        spec.stage_of("Nope")

@@ -140,7 +140,6 @@ class SparkEngine:
         config: Mapping[str, str] | None = None,
         max_case_events: int = LIMIT,
     ) -> None:
-        self.session_given = session
         self.master = master
         self.remote = remote
         self.config = dict(config or {})

@@ -523,18 +523,30 @@ class JourneyMap:
         return tuple(t for s in self.stages for t in s.touchpoints)
 
     def touchpoint(self, name: str) -> Touchpoint:
-        """The touchpoint called ``name``."""
+        """The touchpoint called ``name``; a :class:`~journeymine.SpecError` naming the
+        touchpoints (and close matches) when the map has none of that name."""
         for t in self.touchpoints:
             if t.name == name:
                 return t
-        raise KeyError(name)
+        raise self._unknown(name)
 
     def stage_of(self, touchpoint: str) -> str:
-        """The name of the stage a touchpoint belongs to."""
+        """The name of the stage a touchpoint belongs to (a :class:`~journeymine.SpecError`
+        when the map has no such touchpoint)."""
         for s in self.stages:
             if touchpoint in s.names:
                 return s.name
-        raise KeyError(touchpoint)
+        raise self._unknown(touchpoint)
+
+    def _unknown(self, name: str) -> SpecError:
+        import difflib
+
+        names = [t.name for t in self.touchpoints]
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return SpecError(
+            f"the map {self.journey!r} has no touchpoint {name!r}{hint}; its touchpoints: {', '.join(names)}"
+        )
 
     def where(self, line: int | None, what: str) -> str:
         """A message naming the spec file and line."""
