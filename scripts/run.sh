@@ -44,6 +44,9 @@ apt_install() {  # apt_install <command> <debian packages...>
 apt_install dot graphviz
 # the Spark engine's tests run Spark in local mode, which needs a Java runtime (17 or newer)
 apt_install java openjdk-17-jre-headless
+# the report's browser test (tests/test_report_browser.py) drives a headless Chromium
+apt_install chromium chromium
+apt_install chromedriver chromium-driver
 
 # Python packages, into .venv; reinstalled only when pyproject.toml changes.
 if [ ! -x .venv/bin/python ]; then

@@ -30,6 +30,7 @@ PUBLIC = {
     "JourneymineError",
     "PluginError",
     "PluginWarning",
+    "RenderError",
     "Schema",
     "SchemaError",
     "SpecError",
@@ -47,6 +48,8 @@ PUBLIC = {
     "load_map",
     "plugins",
     "read_events",
+    "render",
+    "report",
 }
 
 
@@ -87,7 +90,11 @@ def test_every_error_is_a_journeymine_error_and_exported():
     ("call", "error", "words"),
     [
         (lambda log: jm.discover_variants(log, top=0), jm.ArgumentError, "top= takes a whole number"),
-        (lambda log: jm.read_events(jm.datasets.load_demo(), on_invalid="skip"), jm.ArgumentError, "on_invalid="),
+        (
+            lambda log: jm.read_events(jm.datasets.load_demo(), on_invalid="skip"),
+            jm.ArgumentError,
+            "on_invalid=",
+        ),
         (lambda log: jm.discover_dfg(log, by="segmnt"), jm.SchemaError, "did you mean 'segment'?"),
         (lambda log: jm.discover_dfg(log, case="customer_id"), jm.ArgumentError, "already read and mapped"),
         (lambda log: jm.discover_dfg(jm.datasets.load_demo()), jm.SchemaError, "pass case="),
@@ -128,7 +135,9 @@ def test_importing_journeymine_loads_nothing_heavy():
 
 def test_an_unknown_touchpoint_of_a_map_is_a_spec_error():
     spec = jm.datasets.load_demo_map()
-    with pytest.raises(jm.SpecError, match=r"has no touchpoint 'Credit chek' \(did you mean 'Credit check'\?\)"):
+    with pytest.raises(
+        jm.SpecError, match=r"has no touchpoint 'Credit chek' \(did you mean 'Credit check'\?\)"
+    ):
         spec.touchpoint("Credit chek")
     with pytest.raises(jm.SpecError, match="has no touchpoint 'Nope'"):
         spec.stage_of("Nope")

@@ -67,7 +67,9 @@ def test_bad_flags_exit_2_with_one_line_in_flag_words(demo_csv, capsys, flags, w
 def test_a_misspelt_column_is_named_with_the_flag_and_a_close_match(tmp_path, capsys):
     path = tmp_path / "e.csv"
     path.write_text("customer_id,touchpoint,time\nc1,Visit,2025-01-01\n", encoding="utf-8")
-    code, _, err = run(["mine", path, "--case", "customer_id", "--activity", "touchpoint", "--timestamp", "ts"], capsys)
+    code, _, err = run(
+        ["mine", path, "--case", "customer_id", "--activity", "touchpoint", "--timestamp", "ts"], capsys
+    )
     line = one_error_line(err)
     assert code == 2 and "column 'ts' not found" in line and "--timestamp" in line
     assert "timestamp=" not in line
@@ -76,7 +78,10 @@ def test_a_misspelt_column_is_named_with_the_flag_and_a_close_match(tmp_path, ca
 def test_invalid_rows_hint_names_the_flag(tmp_path, capsys):
     path = tmp_path / "e.csv"
     path.write_text("customer_id,touchpoint,ts\nc1,Visit,2025-01-01\n,Call,2025-01-02\n", encoding="utf-8")
-    code, _, err = run(["mine", path, "--case", "customer_id", "--activity", "touchpoint", "--timestamp", "ts", "--quiet"], capsys)
+    code, _, err = run(
+        ["mine", path, "--case", "customer_id", "--activity", "touchpoint", "--timestamp", "ts", "--quiet"],
+        capsys,
+    )
     assert code == 2 and "line 3: empty case id" in err
     assert "--on-invalid quarantine" in err and "on_invalid=" not in err
 
@@ -88,7 +93,18 @@ def test_delimiter_tab_reads_a_tsv(tmp_path, capsys, demo_frame):
     frame.to_csv(path, sep="\t", index=False)
     for spelling in ("tab", "\\t", "\t", "TAB"):
         code, out, err = run(
-            ["mine", path, *MAP, "--connector", "csv", "--delimiter", spelling, "--format", "json", "--quiet"],
+            [
+                "mine",
+                path,
+                *MAP,
+                "--connector",
+                "csv",
+                "--delimiter",
+                spelling,
+                "--format",
+                "json",
+                "--quiet",
+            ],
             capsys,
         )
         assert code == 0, err
@@ -99,11 +115,26 @@ def test_delimiter_tab_reads_a_tsv(tmp_path, capsys, demo_frame):
 def test_encoding_latin_1(tmp_path, capsys):
     path = tmp_path / "latin.csv"
     path.write_bytes("c;a;t\n1;Beëindiging;2016-01-12\n1;Klacht;2016-01-13\n".encode("latin-1"))
-    code, _, err = run(["mine", path, "--case", "c", "--activity", "a", "--timestamp", "t", "--quiet"], capsys)
+    code, _, err = run(
+        ["mine", path, "--case", "c", "--activity", "a", "--timestamp", "t", "--quiet"], capsys
+    )
     assert code == 2 and "pass --encoding latin-1" in one_error_line(err)
     code, out, err = run(
-        ["mine", path, "--case", "c", "--activity", "a", "--timestamp", "t", "--encoding", "latin-1",
-         "--format", "json", "--quiet"],
+        [
+            "mine",
+            path,
+            "--case",
+            "c",
+            "--activity",
+            "a",
+            "--timestamp",
+            "t",
+            "--encoding",
+            "latin-1",
+            "--format",
+            "json",
+            "--quiet",
+        ],
         capsys,
     )
     assert code == 0, err
@@ -145,7 +176,10 @@ def test_an_internal_error_exits_1_with_one_line_and_debug_shows_the_traceback(d
 def test_no_traceback_from_the_installed_command(demo_csv):
     command = Path(sys.executable).parent / "journeymine"
     result = subprocess.run(
-        [str(command), "mine", str(demo_csv), *MAP, "--top", "-1"], capture_output=True, text=True, timeout=120
+        [str(command), "mine", str(demo_csv), *MAP, "--top", "-1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr and "--top" in result.stderr
 
@@ -179,7 +213,9 @@ def test_bins_come_in_value_order_in_frames_json_and_table(demo_csv, capsys):
         assert seen == _band_order(seen) and len(seen) == 4
         assert frame["segment"].cat.ordered
         assert list(frame["segment"].cat.categories) == seen  # no empty out-of-range bins
-    code, out, _ = run(["mine", demo_csv, *MAP, "--by", "loan_amount", "--bins", "4", "--format", "json", "--quiet"], capsys)
+    code, out, _ = run(
+        ["mine", demo_csv, *MAP, "--by", "loan_amount", "--bins", "4", "--format", "json", "--quiet"], capsys
+    )
     summary = json.loads(out)
     for key in ("dfg", "variants", "case_durations"):
         seen = list(dict.fromkeys(r["segment"] for r in summary[key]))
@@ -197,7 +233,10 @@ def test_out_of_range_bins_appear_only_when_cases_fall_there():
     assert list(inside["segment"].cat.categories) == ["[0, 200000)", "[200000, 2000000]"]
     outside = log.cases(by="loan_amount", bins=[100_000, 200_000, 300_000])
     assert list(outside["segment"].cat.categories) == [
-        "< 100000", "[100000, 200000)", "[200000, 300000]", "> 300000",
+        "< 100000",
+        "[100000, 200000)",
+        "[200000, 300000]",
+        "> 300000",
     ]
     counts = outside["segment"].value_counts()
     assert counts.sum() == log.n_cases and counts["< 100000"] > 0 and counts["> 300000"] > 0
@@ -205,7 +244,13 @@ def test_out_of_range_bins_appear_only_when_cases_fall_there():
 
 def test_shuffled_cases_give_the_same_segment_order(demo_frame):
     # whole cases in another order (rows within a case keep their order: ties keep input order)
-    rank = demo_frame["customer_id"].map(demo_frame["customer_id"].drop_duplicates().sample(frac=1.0, random_state=7).reset_index(drop=True).pipe(lambda s: pd.Series(s.index, index=s.values)))
+    rank = demo_frame["customer_id"].map(
+        demo_frame["customer_id"]
+        .drop_duplicates()
+        .sample(frac=1.0, random_state=7)
+        .reset_index(drop=True)
+        .pipe(lambda s: pd.Series(s.index, index=s.values))
+    )
     shuffled = demo_frame.assign(_r=rank).sort_values("_r", kind="stable").drop(columns="_r")
     a = jm.discover_variants(demo_frame, by="loan_amount", bins=3, **jm.datasets.DEMO_COLUMNS).table
     b = jm.discover_variants(shuffled, by="loan_amount", bins=3, **jm.datasets.DEMO_COLUMNS).table
@@ -241,11 +286,20 @@ def test_tables_show_human_durations_and_fit_the_terminal(demo_csv, capsys, monk
     assert max(len(line) for line in out.splitlines() if str(demo_csv) not in line) <= 100
     assert not re.search(r"\d{1,3},\d{3},\d{3}\.\d{3}", out)  # no raw seconds like 5,909,732.000
     assert re.search(r"\b\d+ d \d+ h\b", out) and re.search(r"\b\d+ (h|min)\b", out)
-    for title in ("Case durations", "Start activities", "End activities", "Directly-follows edges", "Variants"):
+    for title in (
+        "Case durations",
+        "Start activities",
+        "End activities",
+        "Directly-follows edges",
+        "Variants",
+    ):
         assert title in out
     variants = out.split("Variants")[1]
     first = variants.splitlines()[2]
-    assert re.match(r"^\s+\S.*  (Website visit|Comparison site visit|Ad seen|Customer service call|Mortgage calculator) >", first)
+    assert re.match(
+        r"^\s+\S.*  (Website visit|Comparison site visit|Ad seen|Customer service call|Mortgage calculator) >",
+        first,
+    )
     assert "…" in variants  # cut to fit, the whole path is in --format json
     monkeypatch.undo()
     code, out, _ = run(["mine", demo_csv, *MAP, "--by", "segment", "--quiet"], capsys)
@@ -280,12 +334,24 @@ def _demo_spec(tmp_path, replace=("", "")):
     return path
 
 
-JOURNEY = ["journey", "--case", "customer_id", "--activity", "touchpoint", "--timestamp", "timestamp",
-           "--channel", "channel", "--quiet"]
+JOURNEY = [
+    "journey",
+    "--case",
+    "customer_id",
+    "--activity",
+    "touchpoint",
+    "--timestamp",
+    "timestamp",
+    "--channel",
+    "channel",
+    "--quiet",
+]
 
 
 def test_journey_table_shows_human_durations(demo_csv, tmp_path, capsys):
-    code, out, err = run([JOURNEY[0], demo_csv, *JOURNEY[1:], "--map", _demo_spec(tmp_path), "--by", "segment"], capsys)
+    code, out, err = run(
+        [JOURNEY[0], demo_csv, *JOURNEY[1:], "--map", _demo_spec(tmp_path), "--by", "segment"], capsys
+    )
     assert code == 0, err
     touchpoints = out.split("\nTouchpoints\n")[1]
     assert "time spent" in touchpoints.splitlines()[0]
@@ -323,8 +389,17 @@ def test_a_yaml_alias_bomb_is_refused_quickly(demo_csv, tmp_path, capsys):
 @pytest.mark.realdata
 def test_bpic2016_complaints_need_and_take_encoding_latin_1(capsys):
     path = shared_file("BPI2016_Complaints.csv")
-    args = ["mine", path, "--case", "CustomerID", "--activity", "ComplaintTopic_EN", "--timestamp", "ContactDate",
-            "--quiet"]
+    args = [
+        "mine",
+        path,
+        "--case",
+        "CustomerID",
+        "--activity",
+        "ComplaintTopic_EN",
+        "--timestamp",
+        "ContactDate",
+        "--quiet",
+    ]
     code, _, err = run(args, capsys)
     line = one_error_line(err)
     assert code == 2 and "is not UTF-8 text" in line and "pass --encoding latin-1" in line
@@ -332,3 +407,11 @@ def test_bpic2016_complaints_need_and_take_encoding_latin_1(capsys):
     assert code == 0, err
     summary = json.loads(out)
     assert (summary["events"], summary["cases"]) == (289, 226)  # the figures of ../shared/data/README.md
+
+
+def test_an_unknown_encoding_exits_2(tmp_path, capsys):
+    path = tmp_path / "e.csv"
+    path.write_text("c,a,t\n1,x,2025-01-01\n", encoding="utf-8")
+    code, _, err = run(["mine", path, "--case", "c", "--activity", "a", "--timestamp", "t", "--encoding", "nope"], capsys)
+    line = one_error_line(err)
+    assert code == 2 and "unknown text encoding 'nope'; pass --encoding ..." in line

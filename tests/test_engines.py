@@ -131,6 +131,30 @@ def test_messy_log_raises_the_same_error(spark):
     assert str(duck.value) == str(sparkl.value)
 
 
+def channel_results(log: jm.EventLog, by=None, bins=None) -> dict[str, pd.DataFrame]:
+    """What the process map and the variant view read besides edges: channels, rarest edges."""
+    dfg = jm.discover_dfg(log, by=by, bins=bins)
+    variants = jm.discover_variants(log, by=by, bins=bins, top=1)
+    return {"channels": dfg.channels, "rarest": dfg.rarest, "variant channels": variants.channels}
+
+
+def test_channels_and_rarest_edges_are_the_same_on_every_engine(spark, demo_logs):
+    frame = messy_frame()
+    frame.loc[[1, 5, 9], "channel"] = ["", "  ", None]  # blank or missing: no channel
+    duck, sparkl = both(frame, spark, on_invalid="quarantine", **MAP)
+    for by, bins in [(None, None), ("tier", None), ("amount", 3)]:
+        assert_same(channel_results(duck, by, bins), channel_results(sparkl, by, bins))
+    got = channel_results(duck, "tier")
+    assert got["channels"]["channel"].isna().any()
+    assert int(got["channels"]["events"].sum()) == duck.n_events
+    assert_same(channel_results(*demo_logs[:1], "segment"), channel_results(demo_logs[1], "segment"))
+    # without a channel column: empty, with the same columns and types on both engines
+    plain = {k: v for k, v in MAP.items() if k != "channel"}
+    duck, sparkl = both(frame, spark, on_invalid="quarantine", **plain)
+    assert_same(channel_results(duck, "tier"), channel_results(sparkl, "tier"))
+    assert channel_results(duck)["channels"].empty
+
+
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("golden")

@@ -43,8 +43,10 @@ class Rework:
 
 class Text:
     name = "example-text"
+    handles = (object,)
     formats = ("txt",)
-    def render(self, result, format="txt"):
+    options = ()
+    def render(self, result, *, format="txt"):
         return str(result)
 
 @journeymine.hookimpl
@@ -264,7 +266,8 @@ def test_a_plugin_package_is_discovered_and_used(installed, tmp_path):
     lines = result.stdout.splitlines()
     assert (
         lines[0]
-        == "3 2 ['csv', 'dataframe', 'jmx', 'parquet', 'spark', 'sql', 'xes'] ['example-rework'] ['example-text']"
+        == "3 2 ['csv', 'dataframe', 'jmx', 'parquet', 'spark', 'sql', 'xes'] ['example-rework'] "
+        "['example-text', 'journey-map', 'process-map', 'variants']"
     )
     assert lines[1] == "jmx"
     rows = listing(run(LIST, installed["good"]))

@@ -292,7 +292,8 @@ MALFORMED = {
     ),
     "renderer with an empty name": (
         "renderer",
-        "class C:\n    name = ''\n",
+        "class C:\n    name = ''\n    handles = (object,)\n    formats = ('svg',)\n    options = ()\n"
+        "    def render(self, result, *, format, **options):\n        return ''\n",
         "a renderer of type {module}.C is left out: its name is '', not a non-empty str",
     ),
 }
@@ -318,8 +319,11 @@ class Good:
     name = "good-one"
     suffixes = ()
     options = ()
+    handles = (object,)
+    formats = ("txt",)
     def scan(self, source): pass
     def create(self): pass
+    def render(self, result, *, format, **options): return ""
 
 @journeymine.hookimpl
 def journeymine_register_{hook[kind]}(register):
@@ -545,6 +549,12 @@ def test_one_plugin_registering_a_name_twice_keeps_the_first(install):
 
         class A:
             name = "same"
+            handles = (object,)
+            formats = ("txt",)
+            options = ()
+
+            def render(self, result, *, format, **options):
+                return str(result)
 
         @journeymine.hookimpl
         def journeymine_register_renderers(register):

@@ -35,6 +35,7 @@ __all__ = [
     "JourneymineError",
     "PluginError",
     "PluginWarning",
+    "RenderError",
     "Schema",
     "SchemaError",
     "SpecError",
@@ -52,6 +53,8 @@ __all__ = [
     "load_map",
     "plugins",
     "read_events",
+    "render",
+    "report",
 ]
 
 _LAZY = {
@@ -71,6 +74,9 @@ _LAZY = {
     "PluginError": "journeymine.errors",
     "SchemaError": "journeymine.errors",
     "SpecError": "journeymine.errors",
+    "RenderError": "journeymine.errors",
+    "render": "journeymine.views",
+    "report": "journeymine.views.report",
     "JourneyMap": "journeymine.journeymap.spec",
     "load_map": "journeymine.journeymap.spec",
     "SpecWarning": "journeymine.journeymap.spec",
@@ -114,6 +120,7 @@ if TYPE_CHECKING:
         InvalidRowsError,
         JourneymineError,
         PluginError,
+        RenderError,
         SchemaError,
         SpecError,
     )
@@ -126,3 +133,5 @@ if TYPE_CHECKING:
     from journeymine.schema import Schema
     from journeymine.segments import VaryingAttributeWarning
     from journeymine.variants import Variants, discover_variants
+    from journeymine.views import render
+    from journeymine.views.report import report

@@ -105,15 +105,56 @@ def _parser() -> argparse.ArgumentParser:
     )
     journey.add_argument("--format", choices=("table", "json"), default="table")
 
+    pmap = sub.add_parser(
+        "map", parents=[common], help="draw the process map (Graphviz): frequency or performance, per segment"
+    )
+    pmap.add_argument("path", help="a CSV, Parquet (file, folder, glob), XES file or SQLAlchemy URL")
+    _mapping_arguments(pmap)
+    _segment_arguments(pmap)
+    pmap.add_argument("--segment", help="the segment to draw (with --by), as the segments print")
+    pmap.add_argument(
+        "--measure",
+        default="frequency",
+        help="on the edges: frequency, cases, mean, median or p90; two at once as frequency+median",
+    )
+    pmap.add_argument(
+        "--detail",
+        type=_fraction,
+        default=1.0,
+        help="the share of transitions the drawn edges cover, 0 to 1 (default 1: every edge)",
+    )
+    pmap.add_argument(
+        "-o", "--output", type=Path, help="FILE.svg, FILE.dot or FILE.png (default: SVG on stdout)"
+    )
+    pmap.add_argument("--format", choices=("svg", "dot", "png"), help="default: the ending of -o, else svg")
+
+    report = sub.add_parser(
+        "report",
+        parents=[common],
+        help="write a self-contained HTML report: overview, maps, variants, journey map",
+    )
+    report.add_argument("path", help="a CSV, Parquet (file, folder, glob), XES file or SQLAlchemy URL")
+    _mapping_arguments(report)
+    _segment_arguments(report)
+    report.add_argument(
+        "--map", dest="map_path", help="a journey map spec (YAML), or 'demo', for its section"
+    )
+    report.add_argument("--title", help="the report's title (default: the journey map's name, if any)")
+    report.add_argument(
+        "-o", "--output", type=Path, default=Path("report.html"), help="the HTML file (default: report.html)"
+    )
+
     plugins = sub.add_parser("plugins", parents=[common], help="list installed plugins and their status")
     plugins.add_argument("--format", choices=("table", "json"), default="table")
 
-    demo = sub.add_parser("demo", parents=[common], help="write the demo journey data and mine it")
+    demo = sub.add_parser(
+        "demo", parents=[common], help="write the demo journey data, mine it and write its HTML report"
+    )
     demo.add_argument(
         "--out",
         type=Path,
         default=Path("journeymine-demo"),
-        help="folder for demo_mortgage.csv (default: ./journeymine-demo)",
+        help="folder for demo_mortgage.csv and demo_report.html (default: ./journeymine-demo)",
     )
     demo.add_argument("--by", default="segment", help="segment to compare (default: segment)")
     demo.add_argument("--top", type=_positive_int, default=5, metavar="N")
@@ -171,9 +212,7 @@ def _delimiter(text: str) -> str:
     value = DELIMITERS.get(text.lower(), DELIMITERS.get(text, text))
     if len(value) != 1:
         names = ", ".join(k for k in DELIMITERS if k != "\\t")
-        raise argparse.ArgumentTypeError(
-            f"takes one character or one of {names}, \\t; not {text!r}"
-        )
+        raise argparse.ArgumentTypeError(f"takes one character or one of {names}, \\t; not {text!r}")
     return value
 
 
@@ -184,6 +223,16 @@ def _positive_int(text: str) -> int:
         value = 0
     if value < 1 or str(value) != text.strip().lstrip("+"):
         raise argparse.ArgumentTypeError(f"takes a whole number of at least 1, not {text!r}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"takes a share of transitions above 0 and at most 1, not {text!r}")
     return value
 
 
@@ -226,6 +275,11 @@ FLAGS = {
     "select": "--select",
     "unmatched": "--unmatched",
     "spec": "--map",
+    "map": "--map",
+    "segment": "--segment",
+    "measure": "--measure",
+    "detail": "--detail",
+    "title": "--title",
 }
 _ARGUMENT = re.compile(
     r"(?<![\w.\-])(" + "|".join(sorted(FLAGS, key=len, reverse=True)) + r")="
@@ -303,6 +357,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _plugins(args)
             if args.command == "journey":
                 return _journey(args)
+            if args.command == "map":
+                return _map(args)
+            if args.command == "report":
+                return _report(args)
             return _demo(args)
     except JourneymineError as exc:
         print(f"journeymine: error: {cli_words(str(exc))}", file=sys.stderr)
@@ -645,14 +703,7 @@ def _journey(args: argparse.Namespace) -> int:
     from journeymine.journeymap.figures import journey_map
     from journeymine.journeys import cut_journeys
 
-    if args.map_path == "demo":
-        from journeymine.datasets import load_demo_map
-
-        spec: Any = load_demo_map()
-    else:
-        from journeymine.journeymap.spec import load_map
-
-        spec = load_map(Path(args.map_path))
+    spec = _spec(args.map_path)
     log = _read(args)
     cut_report = None
     if args.gap or args.start or args.end:
@@ -743,6 +794,87 @@ def _print_journey(result: Any, cut_report: dict[str, int] | None) -> None:
     show("On the map, reached by nobody", result.unreached, ["stage", "touchpoint", "activity", "reason"])
 
 
+def _spec(map_path: str | None) -> Any:
+    if map_path is None:
+        return None
+    if map_path == "demo":
+        from journeymine.datasets import load_demo_map
+
+        return load_demo_map()
+    from journeymine.journeymap.spec import load_map
+
+    return load_map(Path(map_path))
+
+
+def _map(args: argparse.Namespace) -> int:
+    from journeymine.dfg import discover_dfg
+    from journeymine.views import render
+
+    if args.segment is not None and args.by is None:
+        raise ArgumentError("--segment needs --by: name the case attribute whose segment to draw")
+    fmt = args.format or (args.output.suffix.lower().lstrip(".") if args.output else "svg") or "svg"
+    if args.output is None and fmt == "png" and sys.stdout.isatty():
+        raise ArgumentError("a PNG is not for the terminal: pass -o FILE.png (or redirect stdout)")
+    log = _read(args)
+    dfg = discover_dfg(log, by=args.by, bins=_bins(args.bins))
+    options: dict[str, Any] = {"measure": args.measure, "detail": args.detail}
+    if args.by is not None and args.segment is None:
+        return _segment_maps(dfg, fmt, args.output, options)
+    if args.segment is not None:
+        options["segment"] = args.segment
+    out = render(dfg, fmt, renderer="process-map", **options)
+    if args.output is not None:
+        if isinstance(out, bytes):
+            args.output.write_bytes(out)
+        else:
+            args.output.write_text(out, encoding="utf-8")
+        print(f"journeymine: process map written to {args.output}", file=sys.stderr)
+    elif isinstance(out, bytes):
+        sys.stdout.buffer.write(out)
+    else:
+        sys.stdout.write(out)
+    return 0
+
+
+def _segment_maps(dfg: DFG, fmt: str, output: Path | None, options: dict[str, Any]) -> int:
+    """``map --by S`` without ``--segment``: one file per segment, drawn comparably."""
+    from journeymine.views.processmap import segment_maps
+
+    if output is None:
+        raise ArgumentError(
+            "--by without --segment draws one map per segment: pass -o FILE.svg (the maps are "
+            "written beside it, one per segment), or --segment V for one map on stdout"
+        )
+    maps = segment_maps(dfg, format=fmt, **options)
+    used: set[str] = set()
+    for segment, out in maps.items():
+        slug = (
+            re.sub(r"[^0-9A-Za-z]+", "-", "none" if segment is None else str(segment)).strip("-") or "segment"
+        )
+        name, n = slug, 1
+        while name in used:
+            n += 1
+            name = f"{slug}-{n}"
+        used.add(name)
+        target = output.with_name(f"{output.stem}.{name}{output.suffix or '.' + fmt}")
+        if isinstance(out, bytes):
+            target.write_bytes(out)
+        else:
+            target.write_text(out, encoding="utf-8")
+        print(f"journeymine: process map of {dfg.by} = {segment} written to {target}", file=sys.stderr)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from journeymine.views.report import report
+
+    spec = _spec(args.map_path)
+    log = _read(args)
+    report(log, by=args.by, bins=_bins(args.bins), map=spec, path=args.output, title=args.title)
+    print(f"journeymine: report written to {args.output}", file=sys.stderr)
+    return 0
+
+
 def _plugins(args: argparse.Namespace) -> int:
     from journeymine.display import frame_table
     from journeymine.registry import plugins
@@ -762,8 +894,14 @@ def _plugins(args: argparse.Namespace) -> int:
             for name, error in zip(problems["name"], problems["error"]):
                 for i, part in enumerate(str(error).split(" | ")):
                     lead = f"  {name}: " if i == 0 else " " * (len(name) + 4)
-                    print(textwrap.fill(cli_words(part), width=_width() or 100, initial_indent=lead,
-                                        subsequent_indent=" " * (len(name) + 6)))
+                    print(
+                        textwrap.fill(
+                            cli_words(part),
+                            width=_width() or 100,
+                            initial_indent=lead,
+                            subsequent_indent=" " * (len(name) + 6),
+                        )
+                    )
     return 0
 
 
@@ -789,13 +927,20 @@ def _demo(args: argparse.Namespace) -> int:
     dfg = discover_dfg(log, by=args.by)
     variants = discover_variants(log, by=args.by, top=args.top)
     summary = mine_summary(log, dfg, variants, by=args.by)
+    from journeymine.views.report import report
+
+    report_path = path.with_name("demo_report.html")
+    report(log, by=args.by, map=datasets.load_demo_map(), path=report_path)
+    print(f"demo report written to {report_path}", file=sys.stderr)
     if args.format == "json":
         print(json.dumps(summary, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False))
     else:
         _print_table(log, dfg, variants, summary)
         flags = " ".join(f"--{k} {v}" for k, v in datasets.DEMO_COLUMNS.items())
-        print(f"\nTry: journeymine mine {path} {flags} --by region --format json")
+        print(f"\nThe report: {report_path} (open it in a browser)")
+        print(f"Try: journeymine mine {path} {flags} --by region --format json")
         print(f"     journeymine journey {path} {flags} --map demo --by segment")
+        print(f"     journeymine map {path} {flags} --by segment --segment mover --detail 0.8 -o mover.svg")
     return 0
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from journeymine.eventlog import EventLog
-    from journeymine.segments import Bins
+    from journeymine.segments import Bins, Segmentation
 
 __all__ = ["DFG", "discover_dfg"]
 
@@ -30,6 +30,13 @@ class DFG:
         ``segment, activity, events, cases``.
     by : str or None
         The segment dimension (``None``: one segment, ``segment`` is ``None`` throughout).
+    channels : pandas.DataFrame
+        ``segment, activity, channel, events``: events per channel (``channel`` missing where
+        the event has none); empty when the log maps no channel.
+    rarest : pandas.DataFrame
+        ``segment, source, target, cases``: cases whose least frequent transition is this edge
+        (edges ranked by ``count``, most first, then source and target). The cases a map loses
+        when it hides an edge and every rarer one are the sum over those edges.
     """
 
     edges: pd.DataFrame
@@ -37,10 +44,47 @@ class DFG:
     end: pd.DataFrame
     activities: pd.DataFrame
     by: str | None = None
+    channels: pd.DataFrame = field(default_factory=lambda: _empty("activity", "channel", "events"))
+    rarest: pd.DataFrame = field(default_factory=lambda: _empty("source", "target", "cases"))
 
     def to_frame(self) -> pd.DataFrame:
         """The edges, as a new DataFrame."""
         return self.edges.copy()
+
+    def _repr_svg_(self) -> str | None:
+        """The process map, for Jupyter (a DFG without segments; ``None`` when ``dot`` is missing)."""
+        if self.by is not None:
+            return None
+        from journeymine.errors import RenderError
+        from journeymine.views import render
+
+        try:
+            return str(
+                render(self, "svg", renderer="process-map", detail=0.9 if len(self.edges) > 40 else None)
+            )
+        except RenderError:
+            return None
+
+    def _repr_html_(self) -> str | None:
+        """One process map per segment, for Jupyter (``None`` without segments: see ``_repr_svg_``)."""
+        if self.by is None:
+            return None
+        import html
+
+        from journeymine.errors import RenderError
+        from journeymine.views.processmap import segment_maps
+
+        try:
+            maps = segment_maps(self, format="svg", detail=0.9 if len(self.edges) > 40 else None)
+        except RenderError:
+            return None
+        blocks = [
+            f"<figure style='margin:0 0 1.5em 0'><figcaption style='font:600 14px sans-serif'>"
+            f"{html.escape(str(self.by))}: {html.escape('(none)' if segment is None else str(segment))}"
+            f"</figcaption>{_inline(str(svg))}</figure>"
+            for segment, svg in maps.items()
+        ]
+        return "<div>" + "".join(blocks) + "</div>"
 
     def __repr__(self) -> str:
         from journeymine.display import format_count, format_duration
@@ -59,6 +103,12 @@ class DFG:
                 f"({format_count(top['count'])}, median {format_duration(top['median_s'])})"
             )
         return text + ">"
+
+
+def _inline(svg: str) -> str:
+    """An SVG document as an element to put in HTML (without its XML declaration and doctype)."""
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg
 
 
 def discover_dfg(
@@ -119,4 +169,26 @@ def discover_dfg(
         end=end.rename(columns={"end": "cases"}).reset_index(drop=True),
         activities=acts[["segment", "activity", "events", "cases"]],
         by=by,
+        channels=_activity_channels(log, seg),
+        rarest=log.frame(log.engine.rarest_edges(log._relation, by=seg), seg),
+    )
+
+
+def _activity_channels(log: EventLog, seg: Segmentation | None) -> pd.DataFrame:
+    """Events per segment, activity and channel (see :attr:`DFG.channels`): asked of the engine
+    once per log and segmentation, shared by :func:`discover_dfg` and
+    :func:`~journeymine.discover_variants` (each gets its own copy)."""
+    key = f"activity_channels:{seg!r}"
+    if key not in log._cache:
+        log._cache[key] = log.frame(log.engine.activity_channels(log._relation, by=seg), seg)
+    frame: pd.DataFrame = log._cache[key]
+    return frame.copy()
+
+
+def _empty(*columns: str) -> pd.DataFrame:
+    import pandas as pd
+
+    *text, count = columns
+    return pd.DataFrame({"segment": [], **{c: [] for c in columns}}).astype(
+        {"segment": object, **dict.fromkeys(text, object), count: "int64"}
     )

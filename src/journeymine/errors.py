@@ -10,6 +10,7 @@ __all__ = [
     "InvalidRowsError",
     "JourneymineError",
     "PluginError",
+    "RenderError",
     "SchemaError",
     "SpecError",
 ]
@@ -59,6 +60,13 @@ class PluginError(JourneymineError, RuntimeError):
 
     A broken plugin, or two plugins claiming one name, is not an error: it is a
     :class:`~journeymine.PluginWarning` naming the plugin, and only that plugin is left out."""
+
+
+class RenderError(JourneymineError, RuntimeError):
+    """A picture that cannot be made here: the Graphviz ``dot`` program is missing or failed.
+
+    The message says how to install what is missing; text formats that need no program (DOT)
+    still work."""
 
 
 class SpecError(JourneymineError, ValueError):

@@ -19,17 +19,16 @@ Every built-in connector and engine is registered through these same hooks. The 
 ``register`` callable of that plugin's own, and checks every object on the spot (see
 ``docs/plugins.md``).
 
-``journeymine_register_heuristics`` and ``journeymine_register_renderers`` are *reserved*: the
-registry collects what they register (an object with a non-empty ``name`` is all it asks for
-now) and nothing uses it yet. Their typed protocols arrive with the issues that use them
-(renderers: issue 9, heuristics: issue 10).
+``journeymine_register_heuristics`` is *reserved*: the registry collects what it registers (an
+object with a non-empty ``name`` is all it asks for now) and nothing uses it yet. Its typed
+protocol arrives with the issue that uses it (heuristics: issue 10).
 
 Examples
 --------
 >>> sorted(name for name in __all__ if name.startswith("journeymine_"))  # doctest: +NORMALIZE_WHITESPACE
 ['journeymine_register_connectors', 'journeymine_register_engines',
  'journeymine_register_heuristics', 'journeymine_register_renderers',
- 'journeymine_resolve_connector']
+ 'journeymine_register_report_sections', 'journeymine_resolve_connector']
 """
 
 from __future__ import annotations
@@ -42,6 +41,8 @@ import pluggy
 if TYPE_CHECKING:
     from journeymine.connectors.base import Connector
     from journeymine.engines.base import EngineFactory
+    from journeymine.views import Renderer
+    from journeymine.views.report import ReportSection
 
 __all__ = [
     "PROJECT",
@@ -52,6 +53,7 @@ __all__ = [
     "journeymine_register_engines",
     "journeymine_register_heuristics",
     "journeymine_register_renderers",
+    "journeymine_register_report_sections",
     "journeymine_resolve_connector",
 ]
 
@@ -98,12 +100,26 @@ def journeymine_register_heuristics(register: Callable[[Named], None]) -> None:
 
 
 @hookspec
-def journeymine_register_renderers(register: Callable[[Named], None]) -> None:
-    """Reserved: register renderers, calling ``register(renderer)`` once for each.
+def journeymine_register_renderers(register: Callable[[Renderer], None]) -> None:
+    """Register renderers, calling ``register(renderer)`` once for each.
 
-    Until the renderers issue (9) defines the ``Renderer`` protocol, an object needs only a
-    non-empty ``name``; the registry collects them (``journeymine.registry.renderers()``) and
-    nothing calls them yet.
+    A renderer (:class:`journeymine.views.Renderer`) has a ``name``, the result types it
+    ``handles`` (a tuple of types), the ``formats`` it writes (a tuple of str; ``png`` and ``pdf``
+    are bytes, the others text), the ``options`` its ``render`` takes, and
+    ``render(result, *, format, **options) -> str | bytes``, deterministic for the same input.
+    ``jm.render(result, ...)`` and the report use it; ``journeymine.testing.check_renderer`` is
+    its contract.
+    """
+
+
+@hookspec
+def journeymine_register_report_sections(register: Callable[[ReportSection], None]) -> None:
+    """Register sections of the HTML report, calling ``register(section)`` once for each.
+
+    A section (:class:`journeymine.views.report.ReportSection`) has a ``name``, a ``title``, an
+    ``order`` (a number placing it in the report: the built-ins use 10, 20, ...) and
+    ``render(context) -> str | None``: an HTML fragment (every untrusted text escaped), or
+    ``None`` to leave the section out of this report.
     """
 
 

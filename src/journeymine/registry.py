@@ -35,8 +35,10 @@ Rules
 -----
 - Each object is checked when it is registered: a connector needs ``name`` (a non-empty str),
   ``suffixes`` (a tuple of str, each starting with ``"."``), ``options`` (a tuple or list of str)
-  and a callable ``scan``; an engine factory ``name`` and a callable ``create``; a heuristic or
-  renderer (reserved hooks) a non-empty ``name``. A malformed object is left out.
+  and a callable ``scan``; an engine factory ``name`` and a callable ``create``; a renderer
+  ``handles`` (a tuple of types), ``formats`` and ``options`` (tuples of str) and a callable
+  ``render``; a report section ``title`` (str), ``order`` (a number) and a callable ``render``; a
+  heuristic (a reserved hook) a non-empty ``name``. A malformed object is left out.
 - **Names**: a built-in's name always wins; of two third-party plugins claiming one name, the
   plugin whose name sorts first keeps it. The other object is left out, with a warning naming both.
 - **Suffixes**: each file ending has one owner. A built-in keeps its own endings (a third-party
@@ -83,6 +85,7 @@ if TYPE_CHECKING:
 
     from journeymine.connectors.base import Connector
     from journeymine.engines.base import Engine, EngineFactory
+    from journeymine.views import Renderer
 
 __all__ = [
     "BUILTIN_MODULES",
@@ -100,6 +103,7 @@ __all__ = [
     "heuristics",
     "plugins",
     "renderers",
+    "report_sections",
     "reset",
     "resolve_connector",
 ]
@@ -118,6 +122,10 @@ BUILTIN_MODULES = (
     "journeymine.connectors.sql",
     "journeymine.engines.duckdb",
     "journeymine.engines.spark",
+    "journeymine.views.processmap",
+    "journeymine.views.report",
+    "journeymine.views.variantview",
+    "journeymine.views.journeyview",
 )
 
 #: (kind, hook) of each registry, in the order they are filled
@@ -126,6 +134,7 @@ KINDS = (
     ("engine", "journeymine_register_engines"),
     ("heuristic", "journeymine_register_heuristics"),
     ("renderer", "journeymine_register_renderers"),
+    ("report section", "journeymine_register_report_sections"),
 )
 RESOLVE_HOOK = "journeymine_resolve_connector"
 
@@ -193,7 +202,7 @@ class Registry(Generic[T]):
     Attributes
     ----------
     kind : str
-        ``"connector"``, ``"engine"``, ``"heuristic"`` or ``"renderer"``.
+        ``"connector"``, ``"engine"``, ``"heuristic"``, ``"renderer"`` or ``"report section"``.
     items : dict
         Name to object.
     owners : dict
@@ -675,6 +684,32 @@ def _check(kind: str, obj: Any) -> list[str]:
             )
     elif kind == "engine" and not callable(_attribute(obj, "create")):
         problems.append(_want("create", _attribute(obj, "create"), "a method create(**settings) -> Engine"))
+    elif kind == "renderer":
+        handles = _attribute(obj, "handles")
+        if not (isinstance(handles, tuple) and handles and all(isinstance(t, type) for t in handles)):
+            problems.append(
+                _want("handles", handles, "a tuple of the result types it draws, e.g. (jm.DFG,)")
+            )
+        formats = _attribute(obj, "formats")
+        if not (isinstance(formats, tuple) and formats and all(isinstance(f, str) and f for f in formats)):
+            problems.append(_want("formats", formats, "a tuple of format names such as ('svg', 'png')"))
+        options = _attribute(obj, "options")
+        if not (isinstance(options, tuple) and all(isinstance(o, str) for o in options)):
+            problems.append(_want("options", options, "a tuple of the option names render() takes, or ()"))
+        if not callable(_attribute(obj, "render")):
+            problems.append(
+                _want("render", _attribute(obj, "render"), "a method render(result, *, format, **options)")
+            )
+    elif kind == "report section":
+        if not isinstance(_attribute(obj, "title"), str):
+            problems.append(_want("title", _attribute(obj, "title"), "the section's heading, a str"))
+        order = _attribute(obj, "order")
+        if isinstance(order, bool) or not isinstance(order, (int, float)):
+            problems.append(_want("order", order, "a number that places the section in the report"))
+        if not callable(_attribute(obj, "render")):
+            problems.append(
+                _want("render", _attribute(obj, "render"), "a method render(context) -> str | None")
+            )
     return problems
 
 
@@ -866,15 +901,26 @@ def heuristics() -> Registry[Any]:
     return _get().registries["heuristic"]
 
 
-def renderers() -> Registry[Any]:
-    """The registered renderers, by name (a reserved hook: nothing uses them yet).
+def renderers() -> Registry[Renderer]:
+    """The registered renderers, by name (see :mod:`journeymine.views`).
 
     Examples
     --------
-    >>> isinstance(list(renderers()), list)
+    >>> "process-map" in renderers()
     True
     """
     return _get().registries["renderer"]
+
+
+def report_sections() -> Registry[Any]:
+    """The registered sections of the HTML report, by name (see :mod:`journeymine.views.report`).
+
+    Examples
+    --------
+    >>> "overview" in report_sections()
+    True
+    """
+    return _get().registries["report section"]
 
 
 def get_engine(engine: str | Engine | None = None) -> Engine:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from journeymine.dfg import _empty
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,10 +31,15 @@ class Variants:
         the segment), ``median_duration_s``.
     by : str or None
         The segment dimension.
+    channels : pandas.DataFrame
+        ``segment, activity, channel, events``: events per channel, as
+        :attr:`DFG.channels <journeymine.DFG.channels>` (for all the segment's cases, also with
+        ``top``); empty when the log maps no channel.
     """
 
     table: pd.DataFrame
     by: str | None = None
+    channels: pd.DataFrame = field(default_factory=lambda: _empty("activity", "channel", "events"))
 
     def __len__(self) -> int:
         return len(self.table)
@@ -43,6 +50,12 @@ class Variants:
     def to_frame(self) -> pd.DataFrame:
         """The variants table, as a new DataFrame."""
         return self.table.copy()
+
+    def _repr_html_(self) -> str:
+        """The variant view (touchpoint chips coloured by channel), for Jupyter."""
+        from journeymine.views import render
+
+        return str(render(self, "html", renderer="variants"))
 
     def __repr__(self) -> str:
         from journeymine.display import format_count, format_duration, format_share
@@ -100,6 +113,7 @@ def discover_variants(
     >>> jm.discover_variants(log, top=1)  # doctest: +ELLIPSIS
     <Variants: 1 row, ... cases; first: Website visit > ... (... cases, ...%, median ... d ... h)>
     """
+    from journeymine.dfg import _activity_channels
     from journeymine.errors import ArgumentError
     from journeymine.eventlog import as_log
 
@@ -110,7 +124,7 @@ def discover_variants(
     table = log.engine.variants(log._relation, by=seg, top=top)
     frame = log.frame(table.drop_columns(["variant"]), seg)
     frame.insert(1, "variant", _tuples(table.column("variant")))
-    return Variants(table=frame, by=by)
+    return Variants(table=frame, by=by, channels=_activity_channels(log, seg))
 
 
 def _tuples(column: pa.ChunkedArray) -> list[tuple[str, ...]]:

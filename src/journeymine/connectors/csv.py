@@ -7,6 +7,7 @@ fields) are set aside as "malformed line" with their line number, never dropped 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
@@ -58,7 +59,8 @@ class CsvConnector:
         path = Path(source)
         if not path.is_file():
             raise ConnectorError(f"file not found: {path}")
-        raw = path.open("rb").read(HEAD_BYTES)
+        with path.open("rb") as f:
+            raw = f.read(HEAD_BYTES)
         if not raw:
             raise ConnectorError(f"{path} is empty (0 bytes); there are no events to read")
         compression = "gzip" if raw[:2] == b"\x1f\x8b" else "none"
@@ -72,6 +74,13 @@ class CsvConnector:
                 raise ConnectorError(f"{path} is empty once decompressed; there are no events")
         _refuse_binary(path, raw)
         encoding = options.get("encoding") or "utf-8"
+        try:
+            codecs.lookup(encoding)
+        except (LookupError, TypeError):
+            raise ConnectorError(
+                f"unknown text encoding {encoding!r}; pass encoding=... with a name Python knows, such "
+                f"as 'utf-8', 'latin-1' or 'cp1252'"
+            ) from None
         if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
             _check_utf8(path, raw)
         text = raw.decode(encoding, errors="replace").lstrip("\ufeff")

@@ -108,6 +108,23 @@ class Engine(Protocol):
         begin/finish with it)."""
         ...
 
+    def activity_channels(self, rel: Relation, *, by: Segmentation | None) -> pa.Table:
+        """Events per segment, activity and channel: ``segment, activity, channel, events``,
+        ordered by segment (nulls last), activity, channel (nulls last). ``channel`` is the
+        mapped channel column as text, null where it is missing or blank. Without a mapped
+        channel the table is empty (with those columns)."""
+        ...
+
+    def rarest_edges(self, rel: Relation, *, by: Segmentation | None) -> pa.Table:
+        """Cases by their rarest transition: ``segment, source, target, cases``.
+
+        Edges of a segment are ranked by transitions (descending), then source, then target (by
+        code point); a case counts towards the lowest-ranked edge it contains. So the cases a
+        process map loses when it hides an edge and every edge ranked below it are the sum over
+        those edges. Cases with a single event count nowhere. Ordered by segment (nulls last),
+        source, target."""
+        ...
+
     def variants(self, rel: Relation, *, by: Segmentation | None, top: int | None) -> pa.Table:
         """Per variant: ``segment, variant (list of activities), variant_id, events, cases, share,
         median_duration_s``; with ``top``, the ``top`` most frequent per segment (ties by id)."""

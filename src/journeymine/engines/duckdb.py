@@ -797,6 +797,53 @@ class DuckDBEngine:
             f"FROM h JOIN {rel.t('acts')} d ON d.aid = h.e.key GROUP BY ALL ORDER BY 1 NULLS LAST, 2"
         )
 
+    def activity_channels(self, rel: DuckRelation, *, by: Segmentation | None) -> pa.Table:
+        """Events per segment, activity and channel (empty without a mapped channel)."""
+        channel = rel.schema.channel
+        if channel is None:
+            return self._arrow(
+                f"SELECT segment, NULL::VARCHAR AS activity, NULL::VARCHAR AS channel, "
+                f"NULL::BIGINT AS events FROM {self._cases(rel, by)} WHERE false"
+            )
+        seg = self._segments(rel, by)
+        text = f"CAST(e.{q(channel)} AS VARCHAR)"
+        events = (
+            f"(SELECT __c AS c, CAST({q(rel.schema.activity or '')} AS VARCHAR) AS activity, "
+            f"CASE WHEN {_blank(text)} THEN NULL ELSE {text} END AS channel "
+            f"FROM {self._valid_src(rel)} e)"
+        )
+        if seg is None:
+            source = f"(SELECT NULL AS segment, activity, channel FROM {events})"
+        else:
+            source = f"(SELECT s.segment, e.activity, e.channel FROM {events} e JOIN {seg} s ON s.c = e.c)"
+        return self._arrow(
+            f"SELECT segment, activity, channel, count(*)::BIGINT AS events FROM {source} "
+            f"GROUP BY ALL ORDER BY 1 NULLS LAST, 2, 3 NULLS LAST"
+        )
+
+    def rarest_edges(self, rel: DuckRelation, *, by: Segmentation | None) -> pa.Table:
+        """Per segment and edge: the cases whose lowest-ranked transition it is."""
+        kv, vs = self._variant_counts(rel, by), self._variants_table(rel)
+        acts = rel.t("acts")
+        code = "[seq[i]::BIGINT * 4294967296 + seq[i + 1] FOR i IN range(1, len(seq))]"
+        same = "p.segment IS NOT DISTINCT FROM r.segment"
+        # once per variant, weighted by its cases: p (every transition of a variant), n (an
+        # edge's transitions), r (its rank in the segment), w (a variant's lowest-ranked edge)
+        return self._arrow(
+            f"WITH p AS (SELECT kv.segment, kv.k, kv.cases, unnest({code}) AS code "
+            f"FROM {kv} kv JOIN {vs} USING (k) WHERE events > 1), "
+            f"n AS (SELECT segment, code, sum(cases) AS count FROM p GROUP BY ALL), "
+            f"r AS (SELECT n.segment, n.code, row_number() OVER (PARTITION BY n.segment "
+            f"ORDER BY n.count DESC, s.name, t.name) AS rank, s.name AS source, t.name AS target "
+            f"FROM n JOIN {acts} s ON s.aid = (n.code >> 32) JOIN {acts} t "
+            f"ON t.aid = (n.code & 4294967295)), "
+            f"w AS (SELECT p.segment, p.k, any_value(p.cases) AS cases, max(r.rank) AS rank "
+            f"FROM p JOIN r ON {same} AND p.code = r.code GROUP BY p.segment, p.k) "
+            f"SELECT r.segment, r.source, r.target, sum(w.cases)::BIGINT AS cases FROM w JOIN r "
+            f"ON w.segment IS NOT DISTINCT FROM r.segment AND w.rank = r.rank "
+            f"GROUP BY ALL ORDER BY 1 NULLS LAST, 2, 3"
+        )
+
     def variants(self, rel: DuckRelation, *, by: Segmentation | None, top: int | None) -> pa.Table:
         """Variants per segment with cases, share and median case duration."""
         kv, vs = self._variant_counts(rel, by), self._variants_table(rel)

@@ -865,6 +865,81 @@ class SparkEngine:
         )
         return self._arrow(out.orderBy(F.asc_nulls_last("segment"), "activity"))
 
+    def activity_channels(self, rel: SparkRelation, *, by: Segmentation | None) -> pa.Table:
+        """Events per segment, activity and channel (empty without a mapped channel)."""
+        F = _functions()
+        channel = rel.schema.channel
+        if channel is None:
+            out = (
+                self._cases(rel, by)
+                .where(F.lit(False))
+                .select(
+                    "segment",
+                    F.lit(None).cast("string").alias("activity"),
+                    F.lit(None).cast("string").alias("channel"),
+                    F.lit(None).cast("bigint").alias("events"),
+                )
+            )
+            return self._arrow(out)
+        text = _col(channel).cast("string")
+        events = self._valid_src(rel, F).select(
+            F.col("__c").alias("c"),
+            _col(rel.schema.activity or "").cast("string").alias("activity"),
+            F.when(text.isNull() | self._blank(text), F.lit(None).cast("string"))
+            .otherwise(text)
+            .alias("channel"),
+        )
+        seg = self._segments(rel, by)
+        events = events.withColumn("segment", F.lit(None)) if seg is None else events.join(seg, "c")
+        out = events.groupBy("segment", "activity", "channel").agg(
+            F.count("*").cast("bigint").alias("events")
+        )
+        return self._arrow(
+            out.orderBy(F.asc_nulls_last("segment"), "activity", F.asc_nulls_last("channel"))
+        )
+
+    def rarest_edges(self, rel: SparkRelation, *, by: Segmentation | None) -> pa.Table:
+        """Per segment and edge: the cases whose lowest-ranked transition it is."""
+        from pyspark.sql import Window
+
+        F = _functions()
+        kv, vs = self._variant_counts(rel, by), self._variants_table(rel)
+        pairs = F.transform(
+            F.sequence(F.lit(1), F.col("events") - 1),
+            lambda i: F.col("seq")[i - 1].cast("bigint") * 4294967296 + F.col("seq")[i],
+        )
+        # a join on a key of Spark's void type (no segmentation: segment is a null literal)
+        # matches nothing, even null-safe: join on a constant instead, and put the null back
+        segment = F.col("segment") if by is not None else F.lit(0).alias("segment")
+        p = (
+            kv.join(vs, "k")
+            .where(F.col("events") > 1)
+            .select(segment, "k", "cases", F.explode(pairs).alias("code"))
+        )
+        source = self._name(rel, (F.col("code") / 4294967296).cast("int")).alias("source")
+        target = self._name(rel, (F.col("code") % 4294967296).cast("int")).alias("target")
+        order = Window.partitionBy("segment").orderBy(F.desc("count"), "source", "target")
+        r = (
+            p.groupBy("segment", "code")
+            .agg(F.sum("cases").alias("count"))
+            .select("segment", "code", "count", source, target)
+            .withColumn("rank", F.row_number().over(order))
+        )
+        rs = r.select(F.col("segment").alias("rs"), F.col("code").alias("rc"), "rank", "source", "target")
+        w = (
+            p.join(rs, p["segment"].eqNullSafe(rs["rs"]) & (p["code"] == rs["rc"]))
+            .groupBy("segment", "k")
+            .agg(F.first("cases").alias("cases"), F.max("rank").alias("lowest"))
+        )
+        out = (
+            w.join(rs, w["segment"].eqNullSafe(rs["rs"]) & (w["lowest"] == rs["rank"]))
+            .groupBy("segment", "source", "target")
+            .agg(F.sum("cases").cast("bigint").alias("cases"))
+        )
+        if by is None:
+            out = out.withColumn("segment", F.lit(None))
+        return self._arrow(out.orderBy(F.asc_nulls_last("segment"), "source", "target"))
+
     def variants(self, rel: SparkRelation, *, by: Segmentation | None, top: int | None) -> pa.Table:
         """Variants per segment with cases, share and median case duration."""
         from pyspark.sql import Window

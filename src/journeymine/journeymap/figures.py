@@ -123,6 +123,12 @@ class JourneyMapResult:
     moments_of_truth: pd.DataFrame
     summary: dict[str, Any] = field(default_factory=dict)
 
+    def _repr_html_(self) -> str:
+        """The journey-map picture (stages, channel lanes, emotion curve), for Jupyter."""
+        from journeymine.views import render
+
+        return str(render(self, "html", renderer="journey-map"))
+
     def to_dict(self) -> dict[str, Any]:
         """Everything as JSON-ready Python (NaN as ``None``), the CLI's ``--format json``."""
         out: dict[str, Any] = {"journey": self.spec.journey, **self.summary}

@@ -4,10 +4,42 @@
 names); ``journeymine.testing.reference`` mines them in plain Python, the slow obvious way, so that
 any engine or connector can be checked against it; ``journeymine.testing.conformance`` runs the
 checks every connector must pass (:func:`~journeymine.testing.conformance.check_connector`), from
-journeymine's tests or from a plugin's own. Needs ``hypothesis`` (``pip install
-'journeymine[test]'``).
+journeymine's tests or from a plugin's own; ``journeymine.testing.renderers`` those every renderer
+must pass (:func:`check_renderer`, also importable from here). Needs ``hypothesis`` (``pip install
+'journeymine[test]'``) for the strategies and the connector kit; the renderer kit needs nothing
+more than journeymine.
+
+Examples
+--------
+>>> from journeymine.testing import check_renderer
+>>> check_renderer("variants", formats=["svg"])
 """
 
 from __future__ import annotations
 
-__all__ = ["conformance", "reference", "strategies"]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__all__ = ["check_renderer", "conformance", "reference", "renderers", "strategies"]
+
+_SUBMODULES = {"conformance", "reference", "renderers", "strategies"}
+
+
+def __getattr__(name: str) -> Any:
+    # loaded on first use, so that `import journeymine.testing` needs neither hypothesis nor pandas
+    if name == "check_renderer":
+        from journeymine.testing.renderers import check_renderer
+
+        return check_renderer
+    if name in _SUBMODULES:
+        return importlib.import_module(f"journeymine.testing.{name}")
+    raise AttributeError(f"module 'journeymine.testing' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:
+    from journeymine.testing import conformance, reference, renderers, strategies
+    from journeymine.testing.renderers import check_renderer
