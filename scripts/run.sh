@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # One entry point for a fresh clone: install everything, then run the demo or the whole test suite.
 #
-#   bash scripts/run.sh demo    # install, then mine the bundled demo journey
+#   bash scripts/run.sh demo    # install, then mine the bundled demo journey and write its report
 #   bash scripts/run.sh test    # install, then lint, type-check, run every test and build the docs
 #
 # It installs into .venv (reused while pyproject.toml is unchanged), and the system tools the
-# project needs when they are missing: Graphviz `dot` and a Java runtime (for Spark) through
-# apt-get when run as root, otherwise a clear message saying how. Set PYTHON to choose the interpreter (default: python3, >= 3.10).
+# project needs when they are missing: Graphviz `dot` (and fonts for its pictures), a Java runtime
+# (for Spark) and Chromium with its driver (for the report's browser test) through apt-get when
+# run as root, otherwise a clear message saying how. Set PYTHON to choose the interpreter (default: python3, >= 3.10).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -44,7 +45,18 @@ apt_install() {  # apt_install <command> <debian packages...>
 apt_install dot graphviz
 # the Spark engine's tests run Spark in local mode, which needs a Java runtime (17 or newer)
 apt_install java openjdk-17-jre-headless
-# the report's browser test (tests/test_report_browser.py) drives a headless Chromium
+# Helvetica/Arial-metric fonts for Graphviz pictures (the process-map snapshots use them)
+if [ ! -e /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] && \
+   [ ! -e /usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing fonts-liberation (for the pictures) with apt-get"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-liberation >/dev/null
+  else
+    say "fonts-liberation is missing: pictures use a fallback font (sudo apt-get install fonts-liberation)"
+  fi
+fi
+# the report's browser test (tests/test_report_browser.py) drives a real headless Chromium
 apt_install chromium chromium
 apt_install chromedriver chromium-driver
 

@@ -80,7 +80,7 @@ _LAZY = {
     "JourneyMap": "journeymine.journeymap.spec",
     "load_map": "journeymine.journeymap.spec",
     "SpecWarning": "journeymine.journeymap.spec",
-    "JourneyMapResult": "journeymine.journeymap.figures",
+    "JourneyMapResult": "journeymine.journeymap.result",
     "journey_map": "journeymine.journeymap.figures",
     "combine": "journeymine.connect",
     "CombinedLog": "journeymine.connect",
@@ -126,7 +126,8 @@ if TYPE_CHECKING:
     )
     from journeymine.eventlog import EventLog, read_events
     from journeymine.hookspecs import hookimpl
-    from journeymine.journeymap.figures import JourneyMapResult, journey_map
+    from journeymine.journeymap.figures import journey_map
+    from journeymine.journeymap.result import JourneyMapResult
     from journeymine.journeymap.spec import JourneyMap, SpecWarning, load_map
     from journeymine.journeys import JourneyLog, cut_journeys
     from journeymine.registry import PluginWarning, plugins

@@ -9,8 +9,13 @@
 
 from __future__ import annotations
 
-from journeymine.journeymap.figures import JourneyMapResult, journey_map
-from journeymine.journeymap.spec import JourneyMap, SpecWarning, Stage, Target, Touchpoint, load_map
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from journeymine.journeymap.figures import journey_map
+    from journeymine.journeymap.result import JourneyMapResult
+    from journeymine.journeymap.spec import JourneyMap, SpecWarning, Stage, Target, Touchpoint, load_map
 
 __all__ = [
     "JourneyMap",
@@ -22,3 +27,21 @@ __all__ = [
     "journey_map",
     "load_map",
 ]
+
+# imported on first use, so that importing the result type (for a renderer) loads no pandas
+_LAZY = {
+    "journey_map": "journeymine.journeymap.figures",
+    "JourneyMapResult": "journeymine.journeymap.result",
+    **dict.fromkeys(
+        ("JourneyMap", "SpecWarning", "Stage", "Target", "Touchpoint", "load_map"),
+        "journeymine.journeymap.spec",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'journeymine.journeymap' has no attribute {name!r}")

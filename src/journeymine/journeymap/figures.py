@@ -47,13 +47,14 @@ outside every journey is no mistake: the touchpoint is listed in ``unreached``, 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from journeymine.errors import ArgumentError, SchemaError, SpecError
+from journeymine.journeymap.result import JourneyMapResult
 from journeymine.journeymap.spec import (
     JourneyMap,
     check_unmatched_argument,
@@ -72,78 +73,13 @@ if TYPE_CHECKING:
     from journeymine.eventlog import EventLog
     from journeymine.segments import Bins
 
-__all__ = ["JourneyMapResult", "journey_map"]
+__all__ = ["JourneyMapResult", "journey_map"]  # JourneyMapResult lives in result.py (no pandas)
 
 #: a column that marks complete journeys (written by ``cut_journeys``)
 COMPLETE_COLUMN = "journey_complete"
 #: fewest customers in each group for a moment-of-truth test
 MIN_GROUP = 5
 ALL = "all"
-
-
-@dataclass
-class JourneyMapResult:
-    """The figures of a journey map; every table is a tidy pandas DataFrame.
-
-    Attributes
-    ----------
-    spec : JourneyMap
-    segments : DataFrame
-        ``segment, customers, completed, completed_share, completed_ci_low, completed_ci_high``,
-        and ``nps, nps_ci_low, nps_ci_high, nps_respondents`` (``csat...``) when the spec has
-        scores.
-    stages, touchpoints, channels : DataFrame
-        One row per segment x stage, x touchpoint, x touchpoint x channel; see the module docs.
-    unmapped : DataFrame
-        Activities not on the map: ``activity, events, customers``.
-    unreached : DataFrame
-        Touchpoints on the map that no customer reached: ``stage, touchpoint, activity, reason``;
-        ``reason`` is ``"only outside the cut journeys"`` (its events are in the log, but
-        :func:`~journeymine.cut_journeys` left them outside every journey), or, with
-        ``unmatched="warn"``, ``"no activity in the log"`` or ``"its activities go to other
-        touchpoints"``.
-    off_map_transitions : DataFrame
-        Transitions between touchpoints the map does not foresee (back to an earlier stage, or
-        skipping one): ``source, target, source_stage, target_stage, kind, transitions,
-        customers``.
-    moments_of_truth : DataFrame
-        Ranked; see the module docs.
-    summary : dict
-        Customers, events, events on the map, segment column, completion rule, confidence.
-    """
-
-    spec: JourneyMap
-    segments: pd.DataFrame
-    stages: pd.DataFrame
-    touchpoints: pd.DataFrame
-    channels: pd.DataFrame
-    unmapped: pd.DataFrame
-    unreached: pd.DataFrame
-    off_map_transitions: pd.DataFrame
-    moments_of_truth: pd.DataFrame
-    summary: dict[str, Any] = field(default_factory=dict)
-
-    def _repr_html_(self) -> str:
-        """The journey-map picture (stages, channel lanes, emotion curve), for Jupyter."""
-        from journeymine.views import render
-
-        return str(render(self, "html", renderer="journey-map"))
-
-    def to_dict(self) -> dict[str, Any]:
-        """Everything as JSON-ready Python (NaN as ``None``), the CLI's ``--format json``."""
-        out: dict[str, Any] = {"journey": self.spec.journey, **self.summary}
-        for name in (
-            "segments",
-            "stages",
-            "touchpoints",
-            "channels",
-            "unmapped",
-            "unreached",
-            "off_map_transitions",
-            "moments_of_truth",
-        ):
-            out[name] = _records(getattr(self, name))
-        return out
 
 
 def journey_map(

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from journeymine.display import format_count, format_duration, format_share
 from journeymine.errors import ArgumentError
 from journeymine.hookspecs import hookimpl
-from journeymine.journeymap.figures import JourneyMapResult
+from journeymine.journeymap.result import JourneyMapResult
 from journeymine.views.style import FONT, INK, MUTED, NO_CHANNEL, channel_colours
 from journeymine.views.variantview import (
     check_format,

@@ -80,6 +80,8 @@ TIMES = {
 }
 #: the options :meth:`ProcessMap.render` takes
 OPTIONS = ("measure", "detail", "top", "segment", "scale", "like", "title", "rankdir")
+#: drawn edges above which dot's layout iterations are bounded (nslimit, mclimit)
+LARGE = 150
 _NOT_GIVEN: Any = object()
 #: line colours: frequency in blues, times in orange to red (light ends dark enough to see)
 _BLUES = ("#9ecae1", "#08306b")
@@ -494,6 +496,9 @@ def _dot(plan: _Plan, value: Any) -> tuple[str, dict[str, str]]:
             "labelloc": "b",
             "labeljust": "l",
             "label": _footnote(plan, edges, shown, hidden, cases_total, dfg, value, alone),
+            # a dense map (hundreds of edges) spends seconds in dot's network simplex: bound its
+            # iterations, as Graphviz's docs suggest for large graphs (the layout stays fixed)
+            **({"nslimit": "2", "nslimit1": "2", "mclimit": "0.3"} if len(edges) > LARGE else {}),
         },
         node_attr={
             "shape": "box",
