@@ -302,7 +302,8 @@ def _draw(
     else:
         chosen = pick_segment(values, segment, str(by), "this journey map")
         value = chosen[0] if chosen else None
-        others = [v for v in values if v is not value and v != value]
+        # name the other segments only when the caller did not choose one (the report does)
+        others = [v for v in values if v is not value and v != value] if segment is None else []
 
     stages, lanes = _cards(result, value)
     moments = _moments(result)
