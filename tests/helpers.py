@@ -19,3 +19,12 @@ def shared_file(name: str) -> Path:
     if not path.is_file():
         pytest.skip(f"real log absent: {path}")
     return path
+
+
+def run_cli(args, capsys):
+    """Run the command line in this process: (exit code, stdout, stderr)."""
+    from journeymine.cli import main
+
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

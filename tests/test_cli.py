@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import journeymine as jm
-from journeymine.cli import main
+from helpers import run_cli as run
 
 KEYS = ["activities", "case_durations", "cases", "dfg", "end", "events", "invalid_rows", "start", "variants"]
 MAP = ["--case", "customer_id", "--activity", "touchpoint", "--timestamp", "timestamp"]
@@ -53,12 +53,6 @@ def to_xes(frame: pd.DataFrame) -> str:
         out.append("</trace>")
     out.append("</log>")
     return "\n".join(out)
-
-
-def run(args, capsys):
-    code = main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def check_contract(summary, frame, segmented=False):

@@ -17,8 +17,9 @@ import pandas as pd
 import pytest
 
 import journeymine as jm
+from helpers import run_cli as run
 from helpers import shared_file
-from journeymine.cli import cli_words, main
+from journeymine.cli import cli_words
 
 MAP = ["--case", "customer_id", "--activity", "touchpoint", "--timestamp", "timestamp"]
 
@@ -26,12 +27,6 @@ MAP = ["--case", "customer_id", "--activity", "touchpoint", "--timestamp", "time
 @pytest.fixture(scope="module")
 def demo_csv(tmp_path_factory):
     return jm.datasets.write_demo(tmp_path_factory.mktemp("edges") / "demo.csv")
-
-
-def run(args, capsys):
-    code = main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def one_error_line(err: str) -> str:
@@ -415,3 +410,11 @@ def test_an_unknown_encoding_exits_2(tmp_path, capsys):
     code, _, err = run(["mine", path, "--case", "c", "--activity", "a", "--timestamp", "t", "--encoding", "nope"], capsys)
     line = one_error_line(err)
     assert code == 2 and "unknown text encoding 'nope'; pass --encoding ..." in line
+
+
+def test_text_segments_come_in_value_order_in_the_case_durations(demo_csv, capsys):
+    # the case table is in case order; the summary must not follow it (C00001 is in 'South')
+    code, out, _ = run(["mine", demo_csv, *MAP, "--by", "region", "--format", "json", "--quiet"], capsys)
+    assert code == 0
+    seen = [r["segment"] for r in json.loads(out)["case_durations"]]
+    assert seen == sorted(seen) and len(seen) > 2

@@ -7,8 +7,8 @@ import json
 import pytest
 
 import journeymine as jm
+from helpers import run_cli as run
 from helpers import shared_file
-from journeymine.cli import main
 
 MAP = [
     "--case",
@@ -25,12 +25,6 @@ MAP = [
 @pytest.fixture(scope="module")
 def demo_csv(tmp_path_factory):
     return jm.datasets.write_demo(tmp_path_factory.mktemp("render") / "demo.csv")
-
-
-def run(args, capsys):
-    code = main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_map_writes_svg_dot_and_png_and_stdout(demo_csv, tmp_path, capsys):

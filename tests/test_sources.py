@@ -270,3 +270,25 @@ def test_na_values_option(tmp_path):
 def test_on_invalid_must_be_known(tmp_path):
     with pytest.raises(jm.ArgumentError, match="on_invalid= takes .raise. or .quarantine., not .drop."):
         jm.read_events(write_csv(tmp_path / "e.csv"), on_invalid="drop", **MAP)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def test_rows_set_aside_are_counted_per_reason_by_the_engine(tmp_path, engine, request):
+    if engine == "spark":
+        engine = request.getfixturevalue("spark")
+    path = tmp_path / "messy.csv"
+    path.write_text(
+        "customer,touchpoint,ts,channel\n"
+        "c1,Visit,2025-01-01T10:00:00,web\n"
+        ",Call,2025-01-01T11:00:00,phone\n"
+        "c2,,2025-01-01T12:00:00,web\n"
+        "c3,Visit,not a time,web\n"
+        ",Visit,2025-01-02T10:00:00,web\n"
+        "c1,Buy,2025-01-01T13:00:00,web\n",
+        encoding="utf-8",
+    )
+    log = jm.read_events(path, on_invalid="quarantine", engine=engine, **MAP)
+    reasons = dict(log.stats.invalid_reasons)
+    assert reasons == log.quarantine["reason"].value_counts().to_dict()
+    assert sum(reasons.values()) == log.invalid_rows == 4
+    assert log.stats.invalid_reasons[0] == ("empty case id", 2)  # most frequent first

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from journeymine.eventlog import EventLog
     from journeymine.variants import Variants
 
-__all__ = ["case_durations", "cli_words", "main", "mine_summary"]
+__all__ = ["cli_words", "main", "mine_summary"]
 
 TABLES = ("dfg", "variants", "activities", "cases")
 
@@ -498,40 +498,6 @@ def _csv_table(
     return dfg.activities if which == "activities" else dfg.edges
 
 
-def case_durations(log: EventLog, *, by: str | None = None, bins: Any = None) -> pd.DataFrame:
-    """Case durations per segment: ``segment, cases, min_s, median_s, mean_s, p90_s, max_s``.
-
-    Computed from the case table (one row per case, an engine aggregate); segments in the
-    documented order. Durations are NaN for a log without timestamps.
-
-    Examples
-    --------
-    >>> import journeymine as jm
-    >>> table = case_durations(jm.datasets.load_demo_log(), by="segment")
-    >>> list(table.columns)
-    ['segment', 'cases', 'min_s', 'median_s', 'mean_s', 'p90_s', 'max_s']
-    >>> int(table["cases"].sum())
-    3000
-    """
-    import pandas as pd
-
-    cases = log.cases(by=by, bins=bins, attributes=[])
-    group = cases.groupby("segment", observed=True, sort=False, dropna=False)["duration_s"]
-    table = pd.DataFrame(
-        {
-            "cases": group.size(),
-            "min_s": group.min(),
-            "median_s": group.median(),
-            "mean_s": group.mean(),
-            "p90_s": group.quantile(0.9),
-            "max_s": group.max(),
-        }
-    ).reset_index()
-    if isinstance(table["segment"].dtype, pd.CategoricalDtype):
-        table = table.sort_values("segment", kind="stable", na_position="last")
-    return table.reset_index(drop=True)
-
-
 def mine_summary(
     log: EventLog, dfg: DFG, variants: Variants, *, by: str | None = None, bins: Any = None
 ) -> dict[str, Any]:
@@ -574,7 +540,7 @@ def mine_summary(
     ]
     durations = [
         {k: int(v) if k == "cases" else _plain(v) for k, v in r.items()}
-        for r in case_durations(log, by=by if by is not None else variants.by, bins=bins).to_dict("records")
+        for r in log.case_durations(by=by, bins=bins).to_dict("records")
     ]
     return {
         "events": log.n_events,
@@ -666,7 +632,7 @@ def _print_table(log: EventLog, dfg: DFG, variants: Variants, summary: dict[str,
         f"{format_count(s.activities)} activities (engine {log.engine.name})"
     )
     if log.invalid_rows:
-        reasons = log.quarantine["reason"].value_counts().to_dict()
+        reasons = dict(s.invalid_reasons)
         print(
             f"rows set aside: {format_count(log.invalid_rows)} ("
             + ", ".join(f"{format_count(n)} {r}" for r, n in reasons.items())
@@ -822,12 +788,8 @@ def _map(args: argparse.Namespace) -> int:
         return _segment_maps(dfg, fmt, args.output, options)
     if args.segment is not None:
         options["segment"] = args.segment
-    out = render(dfg, fmt, renderer="process-map", **options)
+    out = render(dfg, fmt, path=args.output, renderer="process-map", **options)
     if args.output is not None:
-        if isinstance(out, bytes):
-            args.output.write_bytes(out)
-        else:
-            args.output.write_text(out, encoding="utf-8")
         print(f"journeymine: process map written to {args.output}", file=sys.stderr)
     elif isinstance(out, bytes):
         sys.stdout.buffer.write(out)
@@ -838,6 +800,7 @@ def _map(args: argparse.Namespace) -> int:
 
 def _segment_maps(dfg: DFG, fmt: str, output: Path | None, options: dict[str, Any]) -> int:
     """``map --by S`` without ``--segment``: one file per segment, drawn comparably."""
+    from journeymine.views import write_output
     from journeymine.views.processmap import segment_maps
 
     if output is None:
@@ -857,10 +820,7 @@ def _segment_maps(dfg: DFG, fmt: str, output: Path | None, options: dict[str, An
             name = f"{slug}-{n}"
         used.add(name)
         target = output.with_name(f"{output.stem}.{name}{output.suffix or '.' + fmt}")
-        if isinstance(out, bytes):
-            target.write_bytes(out)
-        else:
-            target.write_text(out, encoding="utf-8")
+        write_output(target, out)
         print(f"journeymine: process map of {dfg.by} = {segment} written to {target}", file=sys.stderr)
     return 0
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["format_count", "format_duration", "format_share", "frame_table", "text_table"]
+__all__ = ["format_count", "format_duration", "format_share", "frame_table", "is_missing", "text_table"]
 
 _UNITS = (("d", 86_400), ("h", 3_600), ("min", 60), ("s", 1))
 
@@ -71,7 +71,7 @@ def format_count(value: Any) -> str:
     >>> format_count(1234567), format_count(None)
     ('1,234,567', '–')
     """
-    if _missing(value):
+    if is_missing(value):
         return "–"
     return f"{int(value):,}"
 
@@ -84,18 +84,25 @@ def format_share(value: Any) -> str:
     >>> format_share(0.125), format_share(float("nan"))
     ('12.5%', '–')
     """
-    if _missing(value):
+    if is_missing(value):
         return "–"
     return f"{100 * float(value):.1f}%"
 
 
-def _missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
+    """Whether a value is missing: ``None``, NaN, ``NaT`` or ``pandas.NA`` (without importing pandas).
+
+    Examples
+    --------
+    >>> is_missing(None), is_missing(float("nan")), is_missing(0), is_missing("")
+    (True, True, False, False)
+    """
     if value is None:
         return True
     try:
-        return bool(math.isnan(float(value)))
-    except (TypeError, ValueError):
-        return False
+        return bool(value != value)  # NaN and NaT differ from themselves
+    except (TypeError, ValueError):  # pandas.NA: its comparisons are NA, which has no truth
+        return True
 
 
 def text_table(
@@ -219,7 +226,7 @@ def _cells(label: str, values: pd.Series) -> list[str]:
     if pd.api.types.is_integer_dtype(values):
         return [format_count(v) for v in values]
     if pd.api.types.is_float_dtype(values):
-        return ["–" if _missing(v) else f"{float(v):,.3f}" for v in values]
+        return ["–" if is_missing(v) else f"{float(v):,.3f}" for v in values]
     return [_text(v) for v in values]
 
 

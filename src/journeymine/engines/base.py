@@ -52,6 +52,10 @@ class LogStats:
         when the log has no timestamps.
     timed : bool
         Whether the log has timestamps (``False`` for an order-only log: durations are absent).
+    invalid_reasons : tuple of (str, int)
+        The rows set aside per reason (``("empty case id", 24)``), the most frequent first; the
+        counts add up to ``invalid_rows``. Counted by the engine while it loads, so that a
+        summary never needs :attr:`EventLog.quarantine` (which brings every such row up).
     """
 
     rows_read: int
@@ -61,6 +65,19 @@ class LogStats:
     invalid_rows: int
     timezone: str | None
     timed: bool
+    invalid_reasons: tuple[tuple[str, int], ...] = ()
+
+    @staticmethod
+    def count_reasons(reasons: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
+        """``invalid_reasons`` from a mapping of reason to rows: most frequent first, then by name.
+
+        Examples
+        --------
+        >>> LogStats.count_reasons({"empty activity": 2, "empty case id": 5, "malformed line": 2})
+        (('empty case id', 5), ('empty activity', 2), ('malformed line', 2))
+        """
+        counted = ((str(k), int(v)) for k, v in reasons.items() if v)
+        return tuple(sorted(counted, key=lambda kv: (-kv[1], kv[0])))
 
 
 class Relation(Protocol):

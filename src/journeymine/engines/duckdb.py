@@ -502,6 +502,7 @@ class DuckDBEngine:
         if reasons and on_invalid == "raise":
             self._raise_invalid(rel, reasons)
         rel.cache["invalid"] = sum(reasons.values())
+        rel.cache["reasons"] = reasons
         rel.cache["total"] = int(total) + len(rel.reject_lines)
         rel.cache.setdefault("tz", "UTC" if aware else None)
 
@@ -566,6 +567,7 @@ class DuckDBEngine:
             invalid_rows=int(rel.cache["invalid"]),
             timezone=rel.cache["tz"] if rel.schema.timestamp else None,
             timed=rel.schema.timestamp is not None,
+            invalid_reasons=LogStats.count_reasons(rel.cache["reasons"]),
         )
 
     @staticmethod

@@ -512,6 +512,7 @@ class SparkEngine:
             raise invalid_rows_error(rel.scan, reasons, self.quarantine(rel, limit=EXAMPLES).to_pylist())
         rel.valid = parsed.where(F.col("reason").isNull()).select("r", "c", "a", "t", "o")
         rel.cache["invalid"] = invalid
+        rel.cache["reasons"] = reasons
         rel.cache["total"] = total
         rel.cache.setdefault("tz", "UTC" if aware else None)
 
@@ -572,6 +573,7 @@ class SparkEngine:
             invalid_rows=int(rel.cache["invalid"]),
             timezone=rel.cache["tz"] if rel.schema.timestamp else None,
             timed=rel.schema.timestamp is not None,
+            invalid_reasons=LogStats.count_reasons(rel.cache["reasons"]),
         )
 
     def _oversized(self, rel: SparkRelation, big: list[Any], on_invalid: OnInvalid, F: Any) -> None:
@@ -592,6 +594,9 @@ class SparkEngine:
         rel.valid = rel.valid.where(~F.col("c").isin(ids))
         count = int(sum(int(r["count"]) for r in big))
         rel.cache["invalid"] = int(rel.cache["invalid"]) + count
+        reasons = dict(rel.cache["reasons"])
+        reasons["case over the event limit"] = reasons.get("case over the event limit", 0) + count
+        rel.cache["reasons"] = reasons
 
     # -- case attributes and segments ---------------------------------------------------------
 

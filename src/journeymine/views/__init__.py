@@ -34,7 +34,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from journeymine.errors import ArgumentError
 
-__all__ = ["BINARY_FORMATS", "Renderer", "render", "renderer_for"]
+__all__ = ["BINARY_FORMATS", "Renderer", "render", "renderer_for", "write_output"]
 
 #: formats whose output is bytes; every other format is text (str)
 BINARY_FORMATS = frozenset({"png", "pdf"})
@@ -177,9 +177,14 @@ def render(
         )
     out = chosen.render(result, format=format, **options)
     if path is not None:
-        target = Path(path)
-        if isinstance(out, bytes):
-            target.write_bytes(out)
-        else:
-            target.write_text(out, encoding="utf-8")
+        write_output(path, out)
     return out
+
+
+def write_output(path: str | Path, out: str | bytes) -> None:
+    """Write a renderer's output: bytes as they are, text as UTF-8."""
+    target = Path(path)
+    if isinstance(out, bytes):
+        target.write_bytes(out)
+    else:
+        target.write_text(out, encoding="utf-8")

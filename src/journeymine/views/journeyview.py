@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from journeymine.display import format_count, format_duration, format_share
+from journeymine.display import format_count, format_duration, format_share, is_missing
 from journeymine.errors import ArgumentError
 from journeymine.hookspecs import hookimpl
 from journeymine.journeymap.result import JourneyMapResult
@@ -49,7 +49,6 @@ from journeymine.views.variantview import (
     esc,
     fit_text,
     html_figure,
-    is_missing,
     num,
     pick_segment,
     segment_label,

@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from journeymine.dfg import DFG
-from journeymine.display import format_count, format_duration, format_share
+from journeymine.display import format_count, format_duration, format_share, is_missing
 from journeymine.errors import ArgumentError, RenderError
 from journeymine.hookspecs import hookimpl
 from journeymine.views import style
@@ -66,6 +66,7 @@ __all__ = [
     "OPTIONS",
     "TIMES",
     "ProcessMap",
+    "check_measure",
     "journeymine_register_renderers",
     "segment_maps",
 ]
@@ -235,6 +236,33 @@ class _Measure:
     labels: tuple[str, ...]  # edge label parts, in the order given
 
 
+def check_measure(value: Any, dfg: DFG) -> None:
+    """Raise :class:`~journeymine.ArgumentError` when ``value`` is no ``measure=`` the map of
+    ``dfg`` can show (unknown, or a time for a log without timestamps); draws nothing.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> dfg = jm.discover_dfg(jm.datasets.load_demo_log())
+    >>> check_measure("frequency+median", dfg)
+    >>> check_measure("speed", dfg)
+    Traceback (most recent call last):
+    ...
+    journeymine.errors.ArgumentError: measure= takes frequency, cases, mean, median or p90, ...
+    """
+    _check_times(_measure(value), dfg, value)
+
+
+def _check_times(m: _Measure, dfg: DFG, measure: Any) -> None:
+    if m.time is None or not len(dfg.edges):
+        return
+    if not dfg.edges[TIMES[m.time][0]].notna().any():
+        raise ArgumentError(
+            f"measure={measure!r} needs times, and this log has none (it is ordered without "
+            "timestamps); pass measure='frequency'"
+        )
+
+
 def _measure(value: Any) -> _Measure:
     if value is None:
         value = "frequency"
@@ -305,17 +333,10 @@ def _plan(
             f"segment), not {scale!r}"
         )
     pool = [dfg] if like is None else [dfg, like]
-    if m.time is not None:
-        column = TIMES[m.time][0]
-        timed = [d.edges[column] for d in pool[:1] if len(d.edges)]
-        if timed and not timed[0].notna().any():
-            raise ArgumentError(
-                f"measure={measure!r} needs times, and this log has none (it is ordered without "
-                "timestamps); pass measure='frequency'"
-            )
+    _check_times(m, dfg, measure)
     names = sorted({str(a) for d in pool for a in d.activities["activity"]})
     ids = {name: f"n{i}" for i, name in enumerate(names)}
-    channels = [c for d in pool if len(d.channels) for c in d.channels["channel"] if not _missing(c)]
+    channels = [c for d in pool if len(d.channels) for c in d.channels["channel"] if not is_missing(c)]
     largest: dict[str, float] = {}
     if scale == "shared":
         edges = [d.edges for d in pool if len(d.edges)]
@@ -382,7 +403,7 @@ def _segments(dfg: DFG) -> list[Any]:
         present = set(column.dropna().astype(object))
         values = [c for c in column.cat.categories if c in present]
     else:
-        values = sorted({v for v in column.astype(object) if not _missing(v)}, key=_sort_key)
+        values = sorted({v for v in column.astype(object) if not is_missing(v)}, key=_sort_key)
     if column.isna().any():
         values.append(None)
     return values
@@ -412,7 +433,7 @@ def _pick_segment(dfg: DFG, segment: Any) -> Any:
             f"by= gives the map of every case)"
         )
     for v in values:
-        if not _missing(v) and v == segment:
+        if not is_missing(v) and v == segment:
             return v
     for v in values:
         if _label(v) == str(segment):
@@ -425,7 +446,7 @@ def _pick_segment(dfg: DFG, segment: Any) -> Any:
 
 def _label(value: Any) -> str:
     """A segment value as people read it: ``(none)`` when missing, ``7`` for ``7.0``."""
-    if _missing(value):
+    if is_missing(value):
         return "(none)"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -436,7 +457,7 @@ def _rows(frame: pd.DataFrame, dfg: DFG, value: Any) -> pd.DataFrame:
     if dfg.by is None or not len(frame):
         return frame
     column = frame["segment"].astype(object)
-    mask = column.isna() if _missing(value) else column.map(lambda v: not _missing(v) and v == value)
+    mask = column.isna() if is_missing(value) else column.map(lambda v: not is_missing(v) and v == value)
     return frame[mask.to_numpy(dtype=bool)]
 
 
@@ -586,7 +607,7 @@ def _edges(frame: pd.DataFrame, m: _Measure) -> list[_Edge]:
     column = TIMES[m.time][0] if m.time is not None else None
     out = [
         _Edge(
-            str(a), str(b), int(n), int(c), float(t) if column is not None and not _missing(t) else math.nan
+            str(a), str(b), int(n), int(c), float(t) if column is not None and not is_missing(t) else math.nan
         )
         for a, b, n, c, t in zip(
             frame["source"],
@@ -608,7 +629,7 @@ def _mix(frame: pd.DataFrame) -> dict[str, list[tuple[str | None, float]]]:
     ``None`` for events without a channel, last among equals)."""
     per: dict[str, dict[str | None, int]] = {}
     for a, ch, n in zip(frame["activity"], frame["channel"], frame["events"]):
-        key = None if _missing(ch) else str(ch)
+        key = None if is_missing(ch) else str(ch)
         per.setdefault(str(a), {})[key] = per.get(str(a), {}).get(key, 0) + int(n)
     out = {}
     for a, counts in per.items():
@@ -873,16 +894,7 @@ def _number(value: float) -> str:
 
 
 def _finite(column: Iterable[Any]) -> list[float]:
-    return [float(v) for v in column if not _missing(v) and math.isfinite(float(v))]
-
-
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(value != value)
-    except (TypeError, ValueError):
-        return False
+    return [float(v) for v in column if not is_missing(v) and math.isfinite(float(v))]
 
 
 _TITLE = re.compile(r"<title>(n\d+|start|end)(?:&#45;&gt;(n\d+|start|end))?</title>")

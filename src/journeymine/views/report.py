@@ -138,8 +138,6 @@ class ReportContext:
         The report's title; where the events came from (a path, ``DataFrame``).
     stats : LogStats
         Rows read, events, cases, activities, rows set aside, time zone.
-    set_aside : tuple of (str, int)
-        Rows set aside per reason (``log.quarantine`` counted), the most frequent first.
     notes : tuple of str
         What to know about how the source was read (``log.notes``).
     period : tuple of pandas.Timestamp, or None
@@ -172,7 +170,6 @@ class ReportContext:
     title: str
     source: str
     stats: LogStats
-    set_aside: tuple[tuple[str, int], ...]
     notes: tuple[str, ...]
     period: tuple[pd.Timestamp, pd.Timestamp] | None
     by: str | None
@@ -455,8 +452,9 @@ def build_context(
     import pandas as pd
 
     from journeymine.dfg import discover_dfg
-    from journeymine.eventlog import as_log
+    from journeymine.eventlog import as_log, duration_summary
     from journeymine.variants import discover_variants
+    from journeymine.views.processmap import check_measure
 
     levels = _detail_levels(detail)
     _check_arguments(top, title)
@@ -464,7 +462,7 @@ def build_context(
     if measure is None:
         measure = "frequency+median" if log.stats.timed else "frequency"
     dfg = discover_dfg(log, by=by, bins=bins)
-    _check_measure(dfg, measure)
+    check_measure(measure, dfg)  # the caller's mistake, before any picture is drawn
     journey = None
     if map is not None:
         from journeymine.journeymap.figures import journey_map
@@ -474,35 +472,25 @@ def build_context(
     cases = log.cases(by=by, bins=bins, attributes=[])
 
     segments = tuple(dict.fromkeys(_plain(s) for s in dfg.activities["segment"])) or (None,)
-    none = "\x00none"  # the group of the cases without a segment value
-    keys = pd.Series([none if v is None else v for v in (_plain(x) for x in cases["segment"])], dtype=object)
-    grouped = cases["duration_s"].reset_index(drop=True).groupby(keys, sort=False)
-    counts, medians = grouped.size(), grouped.median()
-
-    def of(table: pd.Series, segment: Any, missing: float) -> float:
-        key = none if segment is None else segment
-        return float(table[key]) if key in table.index else missing
-
+    summary = duration_summary(cases)
+    per_segment = {
+        _plain(s): (int(n), float(m))
+        for s, n, m in zip(summary["segment"], summary["cases"], summary["median_s"])
+    }
     start, end = cases["start"].min(), cases["end"].max()
-    set_aside: tuple[tuple[str, int], ...] = ()
-    if log.invalid_rows:
-        reasons = log.quarantine["reason"].fillna("(no reason)").astype(str).value_counts()
-        counted = ((str(k), int(v)) for k, v in reasons.items())
-        set_aside = tuple(sorted(counted, key=lambda kv: (-kv[1], kv[0])))
     if title is None:
         title = f"{journey.spec.journey} journey report" if journey is not None else "Customer journey report"
     return ReportContext(
         title=title,
         source=log.source,
         stats=log.stats,
-        set_aside=set_aside,
         notes=tuple(log.notes),
         period=None if pd.isna(start) or pd.isna(end) else (start, end),
         by=by,
         bins=bins,
         segments=segments,
-        segment_cases=tuple(int(of(counts, s, 0)) for s in segments),
-        segment_median_s=tuple(of(medians, s, math.nan) for s in segments),
+        segment_cases=tuple(per_segment.get(s, (0, math.nan))[0] for s in segments),
+        segment_median_s=tuple(per_segment.get(s, (0, math.nan))[1] for s in segments),
         median_duration_s=float(cases["duration_s"].median()) if len(cases) else math.nan,
         dfg=dfg,
         variants=variants,
@@ -815,25 +803,6 @@ def _detail_levels(detail: float | Sequence[float]) -> tuple[float, ...]:
     return tuple(levels)
 
 
-def _check_measure(dfg: DFG, measure: str) -> None:
-    """A measure the process map does not know is the caller's mistake, not a section's: ask the
-    renderer (DOT text of the first segment, no Graphviz run) and raise what it says."""
-    from journeymine.errors import ArgumentError
-    from journeymine.registry import renderers
-    from journeymine.views import render
-
-    chosen = renderers().items.get("process-map")
-    if chosen is None or "measure" not in chosen.options or "dot" not in chosen.formats:
-        return
-    first = _plain(dfg.activities["segment"].iloc[0]) if dfg.by is not None and len(dfg.activities) else None
-    segment = {} if dfg.by is None else {"segment": "(none)" if first is None else first}
-    try:
-        render(dfg, "dot", renderer="process-map", measure=measure, **segment)
-    except ArgumentError as exc:
-        if "measure=" in str(exc):
-            raise ArgumentError(str(exc)) from None
-
-
 def _check_arguments(top: Any, title: Any) -> None:
     from journeymine.errors import ArgumentError
 
@@ -924,7 +893,7 @@ class OverviewSection:
             ("Used as events", f"{format_count(s.events)} ({format_share(used)})"),
             ("Set aside", format_count(s.invalid_rows)),
         ]
-        quality_rows += [(f"– {reason}", format_count(n)) for reason, n in context.set_aside]
+        quality_rows += [(f"– {reason}", format_count(n)) for reason, n in context.stats.invalid_reasons]
         quality = _table(
             ["Rows of the source", ""],
             [(esc(k), esc(v)) for k, v in quality_rows],

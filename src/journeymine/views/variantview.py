@@ -39,7 +39,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from journeymine.display import format_count, format_duration, format_share
+from journeymine.display import format_count, format_duration, format_share, is_missing
 from journeymine.errors import ArgumentError
 from journeymine.hookspecs import hookimpl
 from journeymine.variants import Variants
@@ -210,15 +210,6 @@ def segment_label(value: Any) -> str:
 def html_figure(svg: str, caption: str, kind: str) -> str:
     """An HTML fragment: the SVG inline in a ``<figure>`` with a caption (escaped here)."""
     return f'<figure class="jm-figure jm-{kind}">\n{svg}<figcaption>{esc(caption)}</figcaption>\n</figure>\n'
-
-
-def is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(value != value)
-    except (TypeError, ValueError):
-        return False
 
 
 def check_width(width: Any, default: float) -> float:
