@@ -621,6 +621,13 @@ def _show(
     print(frame_table(frame, width=_width(), flex=flex, indent=2, labels=labels))
 
 
+def _many(n: int, one: str, more: str | None = None) -> str:
+    """``1 case``, ``2,000 cases``."""
+    from journeymine.display import format_count
+
+    return f"{format_count(n)} {one if n == 1 else more or one + 's'}"
+
+
 def _print_table(log: EventLog, dfg: DFG, variants: Variants, summary: dict[str, Any]) -> None:
     import pandas as pd
 
@@ -628,8 +635,8 @@ def _print_table(log: EventLog, dfg: DFG, variants: Variants, summary: dict[str,
 
     s = log.stats
     print(
-        f"{log.source}: {format_count(s.events)} events, {format_count(s.cases)} cases, "
-        f"{format_count(s.activities)} activities (engine {log.engine.name})"
+        f"{log.source}: {_many(s.events, 'event')}, {_many(s.cases, 'case')}, "
+        f"{_many(s.activities, 'activity', 'activities')} (engine {log.engine.name})"
     )
     if log.invalid_rows:
         reasons = dict(s.invalid_reasons)
