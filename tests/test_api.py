@@ -44,6 +44,7 @@ PUBLIC = {
     "discover_dfg",
     "discover_variants",
     "hookimpl",
+    "improve",
     "journey_map",
     "load_map",
     "plugins",

@@ -407,7 +407,9 @@ def test_bpic2016_complaints_need_and_take_encoding_latin_1(capsys):
 def test_an_unknown_encoding_exits_2(tmp_path, capsys):
     path = tmp_path / "e.csv"
     path.write_text("c,a,t\n1,x,2025-01-01\n", encoding="utf-8")
-    code, _, err = run(["mine", path, "--case", "c", "--activity", "a", "--timestamp", "t", "--encoding", "nope"], capsys)
+    code, _, err = run(
+        ["mine", path, "--case", "c", "--activity", "a", "--timestamp", "t", "--encoding", "nope"], capsys
+    )
     line = one_error_line(err)
     assert code == 2 and "unknown text encoding 'nope'; pass --encoding ..." in line
 

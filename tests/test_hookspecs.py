@@ -25,7 +25,10 @@ HOOK_TESTS = {
         "test_a_malformed_object_is_left_out_with_one_warning",
     ),
     "journeymine_register_heuristics": ("test_registry.py", "test_hooks_are_called_through_pluggy"),
-    "journeymine_register_report_sections": ("test_report.py", "test_sections_a_plugin_registers_appear_in_order"),
+    "journeymine_register_report_sections": (
+        "test_report.py",
+        "test_sections_a_plugin_registers_appear_in_order",
+    ),
     "journeymine_register_renderers": (
         "test_registry.py",
         "test_one_plugin_registering_a_name_twice_keeps_the_first",

@@ -38,8 +38,10 @@ class JmxConnector:
 
 class Rework:
     name = "example-rework"
-    def evaluate(self, dfg):
-        return [e for e in dfg.edges.itertuples() if e.source == e.target]
+    description = "finds nothing (a plugin example)"
+    params = {}
+    def evaluate(self, data):
+        return []
 
 class Text:
     name = "example-text"
@@ -265,9 +267,10 @@ def test_a_plugin_package_is_discovered_and_used(installed, tmp_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert (
-        lines[0]
-        == "3 2 ['csv', 'dataframe', 'jmx', 'parquet', 'spark', 'sql', 'xes'] ['example-rework'] "
-        "['example-text', 'journey-map', 'process-map', 'variants']"
+        lines[0] == "3 2 ['csv', 'dataframe', 'jmx', 'parquet', 'spark', 'sql', 'xes'] ['channel-hopping', "
+        "'complaint-journeys', 'drop-off', 'emotion-hotspots', 'example-rework', 'repeat-contacts', "
+        "'rework-loops', 'slow-transitions'] ['as-is-to-be', 'example-text', 'ideal-journey', "
+        "'journey-map', 'process-map', 'variants']"
     )
     assert lines[1] == "jmx"
     rows = listing(run(LIST, installed["good"]))

@@ -182,6 +182,11 @@ def test_a_misspelt_hook_is_reported_once_and_its_plugin_left_out(install):
 
         class Rework:
             name = "typo-rework"
+            description = "finds nothing"
+            params = {}
+
+            def evaluate(self, data):
+                return []
 
         @journeymine.hookimpl
         def journeymine_register_conectors(register):
@@ -290,6 +295,17 @@ MALFORMED = {
         "class C:\n    pass\n",
         "a heuristic of type {module}.C is left out: it has no name (want a non-empty str)",
     ),
+    "heuristic without evaluate": (
+        "heuristic",
+        "class C:\n    name = 'loops'\n    description = 'loops'\n    params = {}\n",
+        "heuristic 'loops' is left out: it has no evaluate (want a method evaluate(data) -> list of Finding)",
+    ),
+    "heuristic with params that are no mapping": (
+        "heuristic",
+        "class C:\n    name = 'loops'\n    description = 'loops'\n    params = ['min_share']\n"
+        "    def evaluate(self, data):\n        return []\n",
+        "heuristic 'loops' is left out: its params is ['min_share'], not a mapping of its parameters",
+    ),
     "renderer with an empty name": (
         "renderer",
         "class C:\n    name = ''\n    handles = (object,)\n    formats = ('svg',)\n    options = ()\n"
@@ -324,6 +340,9 @@ class Good:
     def scan(self, source): pass
     def create(self): pass
     def render(self, result, *, format, **options): return ""
+    description = "a well-formed object of every kind"
+    params = {{}}
+    def evaluate(self, data): return []
 
 @journeymine.hookimpl
 def journeymine_register_{hook[kind]}(register):
@@ -424,6 +443,11 @@ def test_a_hook_that_raises_registers_nothing_from_that_call(install):
 
         class Rework:
             name = "badreg-rework"
+            description = "finds nothing"
+            params = {}
+
+            def evaluate(self, data):
+                return []
 
         @journeymine.hookimpl
         def journeymine_register_connectors(register):

@@ -49,6 +49,7 @@ __all__ = [
     "discover_dfg",
     "discover_variants",
     "hookimpl",
+    "improve",
     "journey_map",
     "load_map",
     "plugins",
@@ -87,11 +88,12 @@ _LAZY = {
     "cut_journeys": "journeymine.journeys",
     "JourneyLog": "journeymine.journeys",
     "hookimpl": "journeymine.hookspecs",
+    "improve": "journeymine.heuristics.run",
     "plugins": "journeymine.registry",
     "PluginWarning": "journeymine.registry",
     "VaryingAttributeWarning": "journeymine.segments",
 }
-_SUBMODULES = {"datasets"}
+_SUBMODULES = {"datasets", "heuristics"}
 
 
 def __getattr__(name: str) -> Any:
@@ -109,7 +111,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from journeymine import datasets
+    from journeymine import datasets, heuristics  # noqa: F401 (jm.heuristics, a submodule)
     from journeymine.connect import CombinedLog, combine
     from journeymine.dfg import DFG, discover_dfg
     from journeymine.errors import (
@@ -125,6 +127,7 @@ if TYPE_CHECKING:
         SpecError,
     )
     from journeymine.eventlog import EventLog, read_events
+    from journeymine.heuristics.run import improve
     from journeymine.hookspecs import hookimpl
     from journeymine.journeymap.figures import journey_map
     from journeymine.journeymap.result import JourneyMapResult

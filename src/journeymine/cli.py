@@ -17,6 +17,13 @@ with 2 and one line on stderr, in flag words (see :func:`cli_words`); see ``docs
 :class:`journeymine.journeymap.JourneyMapResult`): ``segments``, ``stages``, ``touchpoints``
 (``stage, touchpoint, segment, customers, share, target_met_share, sentiment_mean``, ...),
 ``channels``, ``unmapped``, ``unreached``, ``off_map_transitions`` and ``moments_of_truth``.
+
+``journeymine improve PATH [--ideal IDEAL.yaml] [--what-if CHANGE ...] --format json`` prints
+:meth:`journeymine.heuristics.Improvement.to_json` (keys sorted; byte-identical for the same input
+and ``--seed``): ``findings`` ranked by impact, ``heuristics``, ``notes``, ``by``, ``seed``,
+``cases``, ``outcome``, ``note``, and with an ideal ``reverse_thinking``, with changes
+``what_if``. Its table gives the ranked findings with what to do, then reverse thinking, what-if
+and notes. ``journeymine report --improve`` (or ``--ideal``) adds those sections to the report.
 """
 
 from __future__ import annotations
@@ -140,9 +147,27 @@ def _parser() -> argparse.ArgumentParser:
         "--map", dest="map_path", help="a journey map spec (YAML), or 'demo', for its section"
     )
     report.add_argument("--title", help="the report's title (default: the journey map's name, if any)")
+    extra = report.add_argument_group("improve sections (optional)")
+    extra.add_argument(
+        "--improve",
+        action="store_true",
+        help="add the findings of the heuristics (implied by --ideal, --heuristic and --what-if)",
+    )
+    _improve_arguments(extra, outcome=False)
     report.add_argument(
         "-o", "--output", type=Path, default=Path("report.html"), help="the HTML file (default: report.html)"
     )
+
+    improve = sub.add_parser(
+        "improve",
+        parents=[common],
+        help="what to improve: ranked findings, reverse thinking against an ideal journey, what-if",
+    )
+    improve.add_argument("path", help="a CSV, Parquet (file, folder, glob), XES file or SQLAlchemy URL")
+    _mapping_arguments(improve)
+    _segment_arguments(improve)
+    _improve_arguments(improve, outcome=True)
+    improve.add_argument("--format", choices=("table", "json"), default="table")
 
     plugins = sub.add_parser("plugins", parents=[common], help="list installed plugins and their status")
     plugins.add_argument("--format", choices=("table", "json"), default="table")
@@ -190,6 +215,51 @@ def _mapping_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--query", help="query to run on a database URL")
 
 
+def _improve_arguments(parser: argparse.ArgumentParser | Any, *, outcome: bool) -> None:
+    """The flags of ``improve`` (``outcome``: with --outcome, --sentiment and --map, which the
+    report has of its own or takes from its --map)."""
+    parser.add_argument(
+        "--ideal",
+        help="the ideal future-state journey (YAML, or BPMN with the pm4py extra), for reverse "
+        "thinking; 'demo' for the demo's",
+    )
+    parser.add_argument(
+        "--heuristic",
+        action="append",
+        dest="heuristics",
+        metavar="NAME",
+        help="run only this heuristic (repeatable; default: every one, see `journeymine plugins`)",
+    )
+    if outcome:
+        parser.add_argument(
+            "--outcome",
+            action="append",
+            metavar="ACTIVITY",
+            help="activity that completes a journey (repeatable; * patterns; default: the ideal's)",
+        )
+        parser.add_argument("--sentiment", metavar="COLUMN", help="numeric event column with the sentiment")
+        parser.add_argument(
+            "--map",
+            dest="map_path",
+            metavar="SPEC",
+            help="a journey map spec (YAML), or 'demo', for its outcome and sentiment",
+        )
+    parser.add_argument(
+        "--what-if",
+        action="append",
+        dest="what_if",
+        metavar="CHANGE",
+        help="estimate a change (repeatable): remove:X, first-time-right:X, channel:X=CHANNEL",
+    )
+    parser.add_argument(
+        "--seed",
+        type=_seed,
+        default=0,
+        metavar="N",
+        help="seeds every bootstrap interval (default 0): same seed, same output",
+    )
+
+
 def _segment_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--by", help="segment by a case attribute, or cohort:month / cohort:week")
     parser.add_argument(
@@ -223,6 +293,16 @@ def _positive_int(text: str) -> int:
         value = 0
     if value < 1 or str(value) != text.strip().lstrip("+"):
         raise argparse.ArgumentTypeError(f"takes a whole number of at least 1, not {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"takes a whole number of 0 or more, not {text!r}")
     return value
 
 
@@ -280,6 +360,13 @@ FLAGS = {
     "measure": "--measure",
     "detail": "--detail",
     "title": "--title",
+    "ideal": "--ideal",
+    "improve": "--improve",
+    "heuristics": "--heuristic",
+    "outcome": "--outcome",
+    "sentiment": "--sentiment",
+    "what_if": "--what-if",
+    "seed": "--seed",
 }
 _ARGUMENT = re.compile(
     r"(?<![\w.\-])(" + "|".join(sorted(FLAGS, key=len, reverse=True)) + r")="
@@ -305,6 +392,8 @@ def cli_words(message: str) -> str:
     'or pass --connector xes.'
     >>> cli_words("raise SparkEngine(max_case_events=...)")
     'raise SparkEngine(max_case_events=...)'
+    >>> cli_words("no outcome given (outcome=, --outcome or the map's)")  # said once
+    "no outcome given (--outcome or the map's)"
     """
 
     def flag(match: re.Match[str]) -> str:
@@ -319,7 +408,11 @@ def cli_words(message: str) -> str:
             value, tail = value.rstrip(".:"), value[len(value.rstrip(".:")) :]
         return f"{name} {shlex.quote(value)}{tail}"
 
-    return _ARGUMENT.sub(flag, message)
+    return _TWICE.sub(r"\1", _ARGUMENT.sub(flag, message))
+
+
+#: a flag named twice in a row once the Python argument became it (``outcome=, --outcome``)
+_TWICE = re.compile(r"(--[a-z][a-z0-9-]*)(?:,? (?:or )?\1(?![\w-]))+")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -361,6 +454,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _map(args)
             if args.command == "report":
                 return _report(args)
+            if args.command == "improve":
+                return _improve(args)
             return _demo(args)
     except JourneymineError as exc:
         print(f"journeymine: error: {cli_words(str(exc))}", file=sys.stderr)
@@ -836,10 +931,248 @@ def _report(args: argparse.Namespace) -> int:
     from journeymine.views.report import report
 
     spec = _spec(args.map_path)
+    ideal = _ideal(args.ideal)
+    changes = _changes(args.what_if)
+    if args.heuristics:
+        _check_heuristics(args.heuristics)
     log = _read(args)
-    report(log, by=args.by, bins=_bins(args.bins), map=spec, path=args.output, title=args.title)
+    report(
+        log,
+        by=args.by,
+        bins=_bins(args.bins),
+        map=spec,
+        path=args.output,
+        title=args.title,
+        ideal=ideal,
+        improve=args.improve,
+        heuristics=args.heuristics,
+        what_if=changes,
+        seed=args.seed,
+    )
     print(f"journeymine: report written to {args.output}", file=sys.stderr)
     return 0
+
+
+def _ideal(path: str | None) -> Any:
+    """The ideal journey of ``--ideal`` (``demo``: the demo data's), read before the log."""
+    if path is None:
+        return None
+    if path == "demo":
+        from journeymine.datasets import load_demo_ideal
+
+        return load_demo_ideal()
+    from journeymine.heuristics.ideal import load_ideal
+
+    return load_ideal(Path(path))
+
+
+def _changes(texts: Sequence[str] | None) -> tuple[Any, ...]:
+    """The changes of ``--what-if``, parsed before the log is read (a typo fails at once)."""
+    if not texts:
+        return ()
+    from journeymine.heuristics.whatif import Change
+
+    return tuple(Change.parse(text) for text in texts)
+
+
+def _improve(args: argparse.Namespace) -> int:
+    from journeymine.heuristics.run import improve
+
+    spec = _spec(args.map_path)
+    ideal = _ideal(args.ideal)
+    changes = _changes(args.what_if)
+    if args.heuristics:
+        _check_heuristics(args.heuristics)
+    log = _read(args)
+    result = improve(
+        log,
+        by=args.by,
+        bins=_bins(args.bins),
+        ideal=ideal,
+        heuristics=args.heuristics,
+        outcome=args.outcome,
+        sentiment=args.sentiment,
+        map=spec,
+        what_if=changes,
+        seed=args.seed,
+    )
+    if args.format == "json":
+        print(result.to_json())
+        return 0
+    _print_improvement(result, log)
+    return 0
+
+
+def _check_heuristics(names: Sequence[str]) -> None:
+    """``--heuristic`` names that no plugin registered: refused before the log is read."""
+    from difflib import get_close_matches
+
+    from journeymine.registry import heuristics
+
+    known = heuristics()
+    for name in names:
+        if name not in known:
+            close = get_close_matches(name, list(known), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ArgumentError(
+                f"--heuristic {name!r} is no heuristic{hint}; the heuristics: {', '.join(sorted(known))}"
+            )
+
+
+def _print_improvement(result: Any, log: EventLog) -> None:
+    """``improve --format table``: findings, reverse thinking, what-if, notes."""
+    from journeymine.display import format_count, format_share, text_table
+    from journeymine.heuristics import sections as words
+
+    data = result.data
+    segmented = f" by {result.by} ({len(data.segments)} segments)" if result.by is not None else ""
+    outcome = ", ".join(data.outcome) if data.outcome else "none given"
+    width = _width()
+    print(f"{log.source}: {_many(data.n_cases, 'case')}{segmented}; complete = {outcome}")
+    _say(
+        f"heuristics: {', '.join(name for name, _ in result.heuristics) or 'none'}; seed {result.seed}", width
+    )
+    print(
+        f"\nFindings (ranked by impact; {words.level(data.confidence)} intervals; "
+        "explanations and evidence in --format json)"
+    )
+    if not result.findings:
+        print("  (none: no heuristic found something that goes wrong)")
+    else:
+        rows = [
+            [
+                str(i),
+                f.title,
+                format_count(f.cases),
+                words.share_text(f.share, f.share_ci),
+                words.impact_short(f.impact),
+                "yes" if f.impact.material else "no",
+            ]
+            for i, f in enumerate(result.findings, 1)
+        ]
+        header = ["rank", "finding", "cases", "share of cases", "impact", "sure"]
+        print(text_table(rows, header, align="><>><<", width=width, flex=1, indent=2))
+        print("  sure: the whole interval of the impact is on the harmful side")
+        print("\nWhat to do, by rank")
+        for i, f in enumerate(result.findings, 1):
+            value, interval = words.impact_text(f.impact)
+            where = [
+                f"{s.segment} ({format_share(s.share)} vs {format_share(s.rest_share)} elsewhere)"
+                for s in f.segments
+                if s.segment in f.concentrated_in
+            ]
+            impact = f"impact: {value}" + (
+                f" ({words.level(data.confidence)} interval {interval})" if interval else ""
+            )
+            if where:
+                impact += f"; concentrated in {', '.join(where)}"
+            lead = f"{i}. "
+            _say(f"{lead}{f.title} [{f.heuristic}]", width, indent=2, hang=len(lead))
+            _say(f"do: {f.action or 'no action suggested'}", width, indent=2 + len(lead), hang=4)
+            _say(impact, width, indent=2 + len(lead), hang=8)
+    if result.reverse_thinking is not None:
+        _print_reverse(result.reverse_thinking.to_dict(), width)
+    for estimate in result.what_if:
+        _print_what_if(estimate.to_dict(), width)
+    notes = [*result.notes, words.observational(result)]
+    print("\nNotes")
+    for note in notes:
+        _say(f"- {cli_words(note)}", width, indent=2, hang=2)
+
+
+def _say(text: str, width: int | None, *, indent: int = 0, hang: int = 0) -> None:
+    """Print a line of prose, wrapped to the terminal (only on a terminal, as the tables are)."""
+    import textwrap
+
+    lead = " " * indent
+    if width is None:
+        print(lead + text)
+        return
+    print(textwrap.fill(text, width=width, initial_indent=lead, subsequent_indent=lead + " " * hang))
+
+
+def _print_reverse(rt: dict[str, Any], width: int | None) -> None:
+    from journeymine.display import format_count, text_table
+    from journeymine.heuristics import sections as words
+
+    outcome = rt.get("outcome")
+    outcome_text = ", ".join(outcome) if isinstance(outcome, list) else outcome
+    print()
+    _say(
+        f"Reverse thinking: the journeys against the ideal {rt.get('journey')!r}"
+        + (f" (complete = {outcome_text})" if outcome_text else ""),
+        width,
+        hang=4,
+    )
+    conforming = rt.get("conforming_cases")
+    print(
+        f"  conforming: {format_count(conforming)} of {_many(int(rt.get('cases') or 0), 'case')}, "
+        f"{words.share_text(rt.get('conforming_share'), rt.get('conforming_share_ci'))}"
+    )
+    lists = (
+        ("Deviations from the ideal", "deviations", ["kind", "touchpoint", "cases", "share"]),
+        ("To remove: touchpoints the ideal does not have", "remove", ["touchpoint", "cases", "share"]),
+        (
+            "To redesign: touchpoints of the ideal done otherwise",
+            "redesign",
+            ["touchpoint", "kinds", "cases", "share"],
+        ),
+        ("Missing: steps of the ideal the journeys skip", "missing", ["touchpoint", "cases", "share"]),
+        ("Where the journeys that do not complete end", "drop_offs", ["touchpoint", "cases", "share"]),
+    )
+    for title, key, columns in lists:
+        rows = rt.get(key) or []
+        print(f"\n{title}")
+        if not rows:
+            print("  (none)")
+            continue
+        header, cells, align = words.record_table(rows, columns)
+        print(text_table(cells, header, align=align, width=width, flex=(0, 1), indent=2))
+    outcomes = rt.get("outcomes") or []
+    print("\nOutcomes: conforming against deviating cases")
+    if not outcomes:
+        print("  (none: no times, outcome or sentiment to compare)")
+    else:
+        cells = [words.outcome_cells(o) for o in outcomes]
+        header = ["metric", "conforming", "deviating", "difference", "interval", "method"]
+        print(text_table(cells, header, align="<>>>><", width=width, flex=(5,), indent=2))
+    segments = rt.get("segments") or []
+    if segments:
+        print("\nConforming share per segment")
+        header, cells, align = words.record_table(
+            segments, ["segment", "cases", "conforming_cases", "conforming_share"]
+        )
+        print(text_table(cells, header, align=align, width=width, flex=(0,), indent=2))
+    for note in rt.get("notes") or []:
+        _say(f"note: {cli_words(note)}", width, indent=2, hang=6)
+    if rt.get("note"):
+        _say(f"note: {rt['note']}", width, indent=2, hang=6)
+
+
+def _print_what_if(w: dict[str, Any], width: int | None) -> None:
+    from journeymine.display import format_count, text_table
+    from journeymine.heuristics import sections as words
+
+    print()
+    _say(f"What if: {w.get('change')}: {w.get('description', '')}".rstrip(": "), width, hang=4)
+    print(
+        f"  cases affected: {format_count(w.get('cases_affected'))} "
+        f"({words.share_text(w.get('share_affected'))})"
+    )
+    rows = words.what_if_rows(w)
+    if rows:
+        print(
+            text_table(
+                rows,
+                ["estimate", "as is", "to be", "difference", "interval"],
+                align="<>>>>",
+                width=width,
+                flex=(0,),
+                indent=2,
+            )
+        )
+    for assumption in w.get("assumptions") or []:
+        _say(f"assumes: {assumption}", width, indent=2, hang=9)
 
 
 def _plugins(args: argparse.Namespace) -> int:
@@ -872,6 +1205,10 @@ def _plugins(args: argparse.Namespace) -> int:
     return 0
 
 
+#: the changes whose effect the demo report estimates
+DEMO_WHAT_IF = ("remove:Documents incomplete", "first-time-right:Upload documents")
+
+
 def _demo(args: argparse.Namespace) -> int:
     from journeymine import datasets, progress
     from journeymine.dfg import discover_dfg
@@ -897,7 +1234,14 @@ def _demo(args: argparse.Namespace) -> int:
     from journeymine.views.report import report
 
     report_path = path.with_name("demo_report.html")
-    report(log, by=args.by, map=datasets.load_demo_map(), path=report_path)
+    report(
+        log,
+        by=args.by,
+        map=datasets.load_demo_map(),
+        ideal=datasets.load_demo_ideal(),
+        what_if=DEMO_WHAT_IF,
+        path=report_path,
+    )
     print(f"demo report written to {report_path}", file=sys.stderr)
     if args.format == "json":
         print(json.dumps(summary, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False))
@@ -908,6 +1252,8 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"Try: journeymine mine {path} {flags} --by region --format json")
         print(f"     journeymine journey {path} {flags} --map demo --by segment")
         print(f"     journeymine map {path} {flags} --by segment --segment mover --detail 0.8 -o mover.svg")
+        changes = " ".join(f"--what-if {shlex.quote(c)}" for c in DEMO_WHAT_IF)
+        print(f"     journeymine improve {path} {flags} --by segment --ideal demo {changes}")
     return 0
 
 

@@ -438,4 +438,3 @@ def duration_summary(cases: pd.DataFrame) -> pd.DataFrame:
         }
     )
     return table.reset_index()
-

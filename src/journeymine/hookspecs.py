@@ -19,10 +19,6 @@ Every built-in connector and engine is registered through these same hooks. The 
 ``register`` callable of that plugin's own, and checks every object on the spot (see
 ``docs/plugins.md``).
 
-``journeymine_register_heuristics`` is *reserved*: the registry collects what it registers (an
-object with a non-empty ``name`` is all it asks for now) and nothing uses it yet. Its typed
-protocol arrives with the issue that uses it (heuristics: issue 10).
-
 Examples
 --------
 >>> sorted(name for name in __all__ if name.startswith("journeymine_"))  # doctest: +NORMALIZE_WHITESPACE
@@ -34,19 +30,19 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 if TYPE_CHECKING:
     from journeymine.connectors.base import Connector
     from journeymine.engines.base import EngineFactory
+    from journeymine.heuristics.base import Heuristic
     from journeymine.views import Renderer
     from journeymine.views.report import ReportSection
 
 __all__ = [
     "PROJECT",
-    "Named",
     "hookimpl",
     "hookspec",
     "journeymine_register_connectors",
@@ -61,12 +57,6 @@ __all__ = [
 PROJECT = "journeymine"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
-
-
-class Named(Protocol):
-    """What the reserved hooks ask of an object for now: a non-empty ``name``."""
-
-    name: str
 
 
 @hookspec
@@ -90,12 +80,14 @@ def journeymine_register_engines(register: Callable[[EngineFactory], None]) -> N
 
 
 @hookspec
-def journeymine_register_heuristics(register: Callable[[Named], None]) -> None:
-    """Reserved: register heuristics, calling ``register(heuristic)`` once for each.
+def journeymine_register_heuristics(register: Callable[[Heuristic], None]) -> None:
+    """Register improvement heuristics, calling ``register(heuristic)`` once for each.
 
-    Until the heuristics issue (10) defines the ``Heuristic`` protocol, an object needs only a
-    non-empty ``name``; the registry collects them (``journeymine.registry.heuristics()``) and
-    nothing calls them yet.
+    A heuristic (:class:`journeymine.heuristics.Heuristic`) has a ``name``, a one-line
+    ``description``, its ``params`` (a mapping, as given) and ``evaluate(data) -> list of
+    Finding`` on the mined aggregates (:class:`journeymine.heuristics.JourneyData`), deterministic
+    for the same data. ``jm.improve`` and ``journeymine improve`` run every registered heuristic
+    (or those named); ``journeymine.testing.check_heuristic`` is its contract.
     """
 
 

@@ -38,7 +38,8 @@ Rules
   and a callable ``scan``; an engine factory ``name`` and a callable ``create``; a renderer
   ``handles`` (a tuple of types), ``formats`` and ``options`` (tuples of str) and a callable
   ``render``; a report section ``title`` (str), ``order`` (a number) and a callable ``render``; a
-  heuristic (a reserved hook) a non-empty ``name``. A malformed object is left out.
+  heuristic ``description`` (str), ``params`` (a mapping) and a callable ``evaluate``. A malformed
+  object is left out.
 - **Names**: a built-in's name always wins; of two third-party plugins claiming one name, the
   plugin whose name sorts first keeps it. The other object is left out, with a warning naming both.
 - **Suffixes**: each file ending has one owner. A built-in keeps its own endings (a third-party
@@ -69,7 +70,7 @@ import os
 import sys
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -85,6 +86,7 @@ if TYPE_CHECKING:
 
     from journeymine.connectors.base import Connector
     from journeymine.engines.base import Engine, EngineFactory
+    from journeymine.heuristics.base import Heuristic
     from journeymine.views import Renderer
 
 __all__ = [
@@ -126,6 +128,9 @@ BUILTIN_MODULES = (
     "journeymine.views.report",
     "journeymine.views.variantview",
     "journeymine.views.journeyview",
+    "journeymine.views.idealview",
+    "journeymine.heuristics.builtins",
+    "journeymine.heuristics.sections",
 )
 
 #: (kind, hook) of each registry, in the order they are filled
@@ -687,9 +692,7 @@ def _check(kind: str, obj: Any) -> list[str]:
     elif kind == "renderer":
         handles = _attribute(obj, "handles")
         if not (isinstance(handles, tuple) and handles and all(isinstance(t, type) for t in handles)):
-            problems.append(
-                _want("handles", handles, "a tuple of the result types it draws, e.g. (jm.DFG,)")
-            )
+            problems.append(_want("handles", handles, "a tuple of the result types it draws, e.g. (jm.DFG,)"))
         formats = _attribute(obj, "formats")
         if not (isinstance(formats, tuple) and formats and all(isinstance(f, str) and f for f in formats)):
             problems.append(_want("formats", formats, "a tuple of format names such as ('svg', 'png')"))
@@ -699,6 +702,17 @@ def _check(kind: str, obj: Any) -> list[str]:
         if not callable(_attribute(obj, "render")):
             problems.append(
                 _want("render", _attribute(obj, "render"), "a method render(result, *, format, **options)")
+            )
+    elif kind == "heuristic":
+        if not isinstance(_attribute(obj, "description"), str):
+            problems.append(
+                _want("description", _attribute(obj, "description"), "one line saying what it detects, a str")
+            )
+        if not isinstance(_attribute(obj, "params"), Mapping):
+            problems.append(_want("params", _attribute(obj, "params"), "a mapping of its parameters"))
+        if not callable(_attribute(obj, "evaluate")):
+            problems.append(
+                _want("evaluate", _attribute(obj, "evaluate"), "a method evaluate(data) -> list of Finding")
             )
     elif kind == "report section":
         if not isinstance(_attribute(obj, "title"), str):
@@ -890,12 +904,12 @@ def engines() -> Registry[EngineFactory]:
     return _get().registries["engine"]
 
 
-def heuristics() -> Registry[Any]:
-    """The registered heuristics, by name (a reserved hook: nothing uses them yet).
+def heuristics() -> Registry[Heuristic]:
+    """The registered improvement heuristics, by name (see :mod:`journeymine.heuristics`).
 
     Examples
     --------
-    >>> isinstance(list(heuristics()), list)
+    >>> "rework-loops" in heuristics()
     True
     """
     return _get().registries["heuristic"]

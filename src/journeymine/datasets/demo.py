@@ -47,15 +47,18 @@ import pandas as pd
 if TYPE_CHECKING:
     from journeymine.engines.base import Engine
     from journeymine.eventlog import EventLog
+    from journeymine.heuristics.ideal import IdealJourney
     from journeymine.journeymap.spec import JourneyMap
 
 __all__ = [
     "CHANNELS",
     "DEMO_COLUMNS",
+    "DEMO_IDEAL_PATH",
     "DEMO_MAP_PATH",
     "STAGES",
     "TOUCHPOINT_CHANNELS",
     "load_demo",
+    "load_demo_ideal",
     "load_demo_log",
     "load_demo_map",
     "write_demo",
@@ -63,6 +66,9 @@ __all__ = [
 
 #: the journey-map spec of the demo data (YAML), shipped with the package
 DEMO_MAP_PATH: Path = Path(__file__).with_name("demo_map.yaml")
+
+#: the ideal journey of the demo data, as a customer would want it (YAML), shipped with the package
+DEMO_IDEAL_PATH: Path = Path(__file__).with_name("demo_ideal.yaml")
 
 #: how the demo columns map onto :func:`journeymine.read_events` keywords
 DEMO_COLUMNS: Mapping[str, str] = MappingProxyType(
@@ -712,3 +718,26 @@ def load_demo_map() -> JourneyMap:
     from journeymine.journeymap.spec import JourneyMap
 
     return JourneyMap.from_yaml(DEMO_MAP_PATH)
+
+
+def load_demo_ideal() -> IdealJourney:
+    """The ideal journey of the demo data, as a customer would want it: for reverse thinking.
+
+    Orientation steps optional, one advisor meeting, the documents uploaded once and accepted
+    the first time, no service calls or chats needed, the offer read once, the contract signed.
+
+    Returns
+    -------
+    journeymine.heuristics.IdealJourney
+        Read from :data:`DEMO_IDEAL_PATH` (``demo_ideal.yaml``, to copy and adapt).
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> ideal = jm.datasets.load_demo_ideal()
+    >>> ideal.outcome, len(ideal.steps), len(ideal.required)
+    (('Contract signed',), 16, 10)
+    """
+    from journeymine.heuristics.ideal import IdealJourney
+
+    return IdealJourney.from_yaml(DEMO_IDEAL_PATH)

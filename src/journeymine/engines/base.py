@@ -147,6 +147,34 @@ class Engine(Protocol):
         median_duration_s``; with ``top``, the ``top`` most frequent per segment (ties by id)."""
         ...
 
+    def paths(self, rel: Relation, *, by: Segmentation | None, measure: str | None) -> pa.Table:
+        """Per segment and path (a case's activities with the channel of each event, in order):
+        ``segment, path_id, variant_id, activities, channels, cases, durations_s, gaps_s,
+        measure_n, measure_sum, measure_sq, case_measure``.
+
+        What the improvement heuristics and reverse thinking work on: computed once per path and
+        weighted by its cases, with the case-level outcomes a confidence interval needs.
+
+        - ``activities`` (list of str) and ``channels`` (list of str, an element null where the
+          channel is missing or blank; every element null without a mapped channel), one element
+          per event.
+        - ``variant_id`` is the variant's id as :meth:`variants` gives it; ``path_id`` the MD5 of
+          the activity names joined by U+001F, then U+001E, then the channels (a null as the
+          empty text) joined by U+001F: the same on every engine.
+        - ``durations_s`` (list of float): each case's duration in seconds, ascending; null for
+          an untimed log. ``gaps_s`` (list of float, one shorter than ``activities``): the mean
+          seconds from event ``i`` to event ``i + 1`` over the path's cases; null untimed.
+        - ``measure`` names a numeric event column (sentiment, say). Per event position,
+          ``measure_n`` (list of int) counts the cases with a value there and ``measure_sum`` /
+          ``measure_sq`` (lists of float) add up the values and their squares; ``case_measure``
+          (list of float) holds the mean value of each case that has one, ascending. NaN counts
+          as missing. All four are null without a measure. A column that is not numeric is a
+          :class:`~journeymine.errors.SchemaError`.
+
+        Ordered by segment (nulls last), cases (descending), path_id.
+        """
+        ...
+
     def cases(self, rel: Relation, *, by: Segmentation | None, attributes: Mapping[str, str]) -> pa.Table:
         """One row per case: ``case, segment, events, start, end, duration_s, variant_id``, then
         the case attributes, as ``{output name: source column}``. ``start`` and ``end`` are

@@ -877,6 +877,144 @@ class DuckDBEngine:
             f"FROM {self._cases(rel, by)} cs JOIN {vs} vs USING (k){''.join(joins)} ORDER BY cs.c"
         )
 
+    def paths(self, rel: DuckRelation, *, by: Segmentation | None, measure: str | None) -> pa.Table:
+        """Per segment and path (activities with their channels): cases, case durations, mean
+        gaps between steps and the measure per step (see ``Engine.paths``).
+
+        One row per case (its codes, channels, times and measures in order), then one group by
+        path. The figures per step are taken from each path's list of cases with list functions:
+        unnesting the cases to one row per event and grouping by (path, step) carries the whole
+        path in every row, which costs the square of its length (5 s against 0.3 s on a
+        1M-event log). A path's cases are sorted by duration and case id first, and every sum
+        and mean is a left fold from 0.0 in that order, as on Spark: the two engines give the
+        same figures to the bit, whatever the order of the input rows (and of the threads)."""
+        schema = rel.schema
+        channel = schema.channel
+        if measure is not None:
+            self._check_measure(rel, measure)
+        timed, has_m = schema.timestamp is not None, measure is not None
+        if channel is None and not has_m:
+            # nothing beyond the prepared cases: their codes and times are already in order
+            source = (
+                f"(SELECT c, seq, [NULL::VARCHAR FOR x IN seq] AS chs, ts, NULL::DOUBLE[] AS ms "
+                f"FROM {rel.t('cs')})"
+            )
+        else:
+            fields = [("a", "d.aid")]
+            if channel:
+                text = f"CAST(src.{q(channel)} AS VARCHAR)"
+                fields.append(("ch", f"CASE WHEN {_blank(text)} THEN NULL ELSE {text} END"))
+            else:
+                fields.append(("ch", "NULL::VARCHAR"))
+            if has_m:
+                fields.append(("m", f"try_cast(src.{q(measure or '')} AS DOUBLE)"))
+            # sorted by its first fields: time, order value, input row (unique), as everywhere
+            order = [(k, f"v.{k}") for k, on in (("t", schema.timestamp), ("o", schema.order)) if on]
+            key = "{" + ", ".join(f"'{k}': {e}" for k, e in [*order, ("r", "v.r"), *fields]) + "}"
+            events = (
+                f"(SELECT v.c, list_sort(list({key})) AS l FROM {rel.valid} v "
+                f"JOIN {rel.t('acts')} d ON d.name = v.a "
+                f"JOIN {rel.t('src')} src ON src.{q(ROW)} = v.r GROUP BY v.c)"
+            )
+            # NaN counts as missing. Tested on the list, not on the column: on a Parquet file
+            # DuckDB takes the column's min/max statistics (which leave NaN out) as proof that
+            # isnan() is false, and would keep every NaN
+            ms = "[CASE WHEN isnan(x.m) THEN NULL ELSE x.m END FOR x IN l]" if has_m else "NULL::DOUBLE[]"
+            ts = "[x.t FOR x IN l]" if timed else "NULL::BIGINT[]"
+            source = (
+                f"(SELECT c, [x.a FOR x IN l] AS seq, [x.ch FOR x IN l] AS chs, {ts} AS ts, {ms} AS ms "
+                f"FROM {events})"
+            )
+        seg = self._segments(rel, by)
+        if seg is None:
+            per_case = f"(SELECT NULL AS segment, p.* FROM {source} p)"
+        else:
+            per_case = f"(SELECT s.segment, p.* FROM {source} p JOIN {seg} s ON s.c = p.c)"
+        add = "lambda a, b: a + b"
+        given = "[x FOR x IN ms IF x IS NOT NULL]"
+        # one row per case: its path, duration and gaps (seconds), measures and their mean
+        cases = (
+            "SELECT segment, c, seq, chs, ((ts[-1] - ts[1]) / 1e6)::DOUBLE AS dur, "
+            "[((ts[i + 1] - ts[i]) / 1e6)::DOUBLE FOR i IN range(1, len(ts))] AS gaps, ms, "
+            f"CASE WHEN len({given}) > 0 THEN list_reduce({given}, {add}, 0.0) / len({given}) END AS cm "
+            f"FROM {per_case}"
+        )
+        # one row per path, its cases sorted by duration, then id (unique)
+        parts = (["'d': dur"] if timed else []) + ["'c': c"]
+        parts += (["'g': gaps"] if timed else []) + (["'m': ms"] if has_m else [])
+        per_path = (
+            "SELECT segment, seq, chs, count(*)::BIGINT AS cases"
+            + (f", list_sort(list({{{', '.join(parts)}}})) AS pc" if timed or has_m else "")
+            + (
+                ", coalesce(list(cm ORDER BY cm) FILTER (cm IS NOT NULL), []::DOUBLE[]) AS cml"
+                if has_m
+                else ""
+            )
+            + " FROM c GROUP BY ALL"
+        )
+        steps = "range(1, len(seq) + 1)"
+        at = "[x.m[i] FOR x IN pc IF x.m[i] IS NOT NULL]"
+        square = "[x.m[i] * x.m[i] FOR x IN pc IF x.m[i] IS NOT NULL]"
+        figures = [
+            "[x.d FOR x IN pc] AS durations_s" if timed else "NULL::DOUBLE[] AS durations_s",
+            f"[list_reduce([x.g[i] FOR x IN pc], {add}, 0.0) / cases FOR i IN range(1, len(seq))] AS gaps_s"
+            if timed
+            else "NULL::DOUBLE[] AS gaps_s",
+        ]
+        if has_m:
+            figures += [
+                f"[len({at})::BIGINT FOR i IN {steps}] AS measure_n",
+                f"[list_reduce({at}, {add}, 0.0)::DOUBLE FOR i IN {steps}] AS measure_sum",
+                f"[list_reduce({square}, {add}, 0.0)::DOUBLE FOR i IN {steps}] AS measure_sq",
+                "cml AS case_measure",
+            ]
+        else:
+            figures += [
+                "NULL::BIGINT[] AS measure_n",
+                "NULL::DOUBLE[] AS measure_sum",
+                "NULL::DOUBLE[] AS measure_sq",
+                "NULL::DOUBLE[] AS case_measure",
+            ]
+        ids = (
+            "md5(array_to_string(activities, chr(31)) || chr(30) || "
+            "array_to_string([coalesce(x, '') FOR x IN channels], chr(31))) AS path_id, "
+            "md5(array_to_string(activities, chr(31))) AS variant_id"
+        )
+        return self._arrow(
+            f"WITH c AS ({cases}), a AS ({per_path}), "
+            f"r AS (SELECT segment, list_select(n.an, seq) AS activities, chs AS channels, cases, "
+            f"{', '.join(figures)} FROM a, {self._names(rel)} n) "
+            f"SELECT segment, {ids}, activities, channels, cases, durations_s, gaps_s, measure_n, "
+            f"measure_sum, measure_sq, case_measure FROM r ORDER BY segment NULLS LAST, cases DESC, path_id"
+        )
+
+    def _check_measure(self, rel: DuckRelation, column: str) -> None:
+        """A numeric event column, or a clear error."""
+        if column not in rel.columns:
+            raise SchemaError(
+                f"column {column!r} not found, so it cannot be measured; available: "
+                f"{', '.join(rel.columns)}; pass measure=... with a numeric event column"
+            )
+        typ = rel.types[column].upper()
+        if typ.startswith("VARCHAR"):
+            # numbers as text by one pattern both engines read alike (spark.NUMBER): a cast
+            # alone differs ('1_000' is a number to DuckDB, '1d' to Spark)
+            number = r"\s*([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(?i:inf|infinity)|(?i:nan))\s*"
+            bad = self._rows(
+                f"SELECT __c, {q(column)} FROM {self._valid_src(rel)} WHERE {q(column)} IS NOT NULL "
+                f"AND NOT {_blank(q(column))} AND NOT regexp_full_match({q(column)}, {lit(number)}) "
+                f"ORDER BY __c, {q(ROW)} LIMIT 3"
+            )
+            if bad:
+                shown = ", ".join(f"{v!r} (case {c!r})" for c, v in bad)
+                raise SchemaError(f"column {column!r} is not numeric, so it cannot be measured: {shown}")
+            return
+        # exact names: a test for "INT" in the name would let INTERVAL and BIGINT[] through
+        numbers = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE"}
+        numbers |= {"U" + t for t in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")}
+        if typ not in numbers and not typ.startswith("DECIMAL(") and typ not in ('"NULL"', "NULL"):
+            raise SchemaError(f"column {column!r} holds {typ} values; a measure needs numbers")
+
     def events(self, rel: DuckRelation, *, columns: Sequence[str] = ()) -> pa.Table:
         """The valid events in canonical order (case, position)."""
         extra = "".join(f", src.{q(c)}" for c in columns)

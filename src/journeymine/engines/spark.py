@@ -79,6 +79,8 @@ REMOTE_ENV, MASTER_ENV = "SPARK_REMOTE", "JOURNEYMINE_SPARK_MASTER"
 #: the endings by which Spark (Hadoop's codec factory) decompresses a text file, case-sensitive
 HADOOP_CODEC_SUFFIXES = (".gz", ".bz2", ".deflate", ".lz4", ".snappy", ".zst")
 LIMIT = 1_000_000
+#: a number as text, as both engines read it alike (the same as the DuckDB engine's measure test)
+NUMBER = r"\s*([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(?i:inf|infinity)|(?i:nan))\s*"
 
 
 def _functions() -> Any:
@@ -452,8 +454,10 @@ class SparkEngine:
     @staticmethod
     def _naive(col: str, name: str, F: Any) -> Column:
         if name == ISO:
-            return F.unix_micros(F.expr(f"try_cast(try_cast(`{col}` AS TIMESTAMP_NTZ) AS TIMESTAMP)"))
-        return F.unix_micros(F.expr(f"try_to_timestamp(`{col}`, {_lit(spark_pattern(name))})"))
+            iso: Column = F.unix_micros(F.expr(f"try_cast(try_cast(`{col}` AS TIMESTAMP_NTZ) AS TIMESTAMP)"))
+            return iso
+        parsed: Column = F.unix_micros(F.expr(f"try_to_timestamp(`{col}`, {_lit(spark_pattern(name))})"))
+        return parsed
 
     def _check(self, rel: SparkRelation, on_invalid: OnInvalid, F: Any) -> None:
         schema = rel.schema
@@ -469,7 +473,7 @@ class SparkEngine:
         c = _col(schema.case).cast("string")
         a = _col(schema.activity).cast("string")
         corrupt = F.col(CORRUPT) if CORRUPT in rel.src.columns else F.lit(None)
-        parsed = rel.src.select(
+        columns = [
             F.col(ROW).alias("r"),
             c.alias("c"),
             a.alias("a"),
@@ -479,7 +483,8 @@ class SparkEngine:
             o_raw.alias("oraw"),
             o.alias("o"),
             corrupt.alias("corrupt"),
-        )
+        ]
+        parsed = rel.src.select(*columns)
         reason = F.when(F.col("corrupt").isNotNull(), "malformed line")
         reason = reason.when(F.col("c").isNull() | self._blank(F.col("c")), "empty case id")
         reason = reason.when(F.col("a").isNull() | self._blank(F.col("a")), "empty activity")
@@ -491,6 +496,8 @@ class SparkEngine:
             reason = reason.when(F.col("o").isNull(), "order value is not a number")
         parsed = parsed.withColumn("reason", reason)
         rel.parsed = parsed
+        # kept to read more source columns beside the parsed ones in one pass (see _valid_with)
+        rel.cache["parse"] = (columns, reason)
         row = parsed.agg(
             F.count("*").alias("total"),
             F.count("reason").alias("invalid"),
@@ -592,6 +599,7 @@ class SparkEngine:
         )
         rel.bad = self._persist(rel, extra if rel.bad is None else rel.bad.unionByName(extra))
         rel.valid = rel.valid.where(~F.col("c").isin(ids))
+        rel.cache["oversized"] = ids
         count = int(sum(int(r["count"]) for r in big))
         rel.cache["invalid"] = int(rel.cache["invalid"]) + count
         reasons = dict(rel.cache["reasons"])
@@ -753,7 +761,7 @@ class SparkEngine:
     def _variants_table(self, rel: SparkRelation) -> Any:
         F = _functions()
         if "vs" not in rel.cache:
-            names = F.array(*[F.lit(n) for n in rel.names]) if rel.names else F.array()
+            names = F.array(*[F.lit(n) for n in rel.names]) if rel.names else F.array().cast("array<string>")
             seq = F.split("k", ",").cast("array<int>")
             vs = (
                 rel.cs.select("k")
@@ -781,8 +789,9 @@ class SparkEngine:
 
     def _name(self, rel: SparkRelation, code: Column) -> Column:
         F = _functions()
-        names = F.array(*[F.lit(n) for n in rel.names]) if rel.names else F.array()
-        return F.element_at(names, code)
+        names = F.array(*[F.lit(n) for n in rel.names]) if rel.names else F.array().cast("array<string>")
+        name: Column = F.element_at(names, code)
+        return name
 
     # -- verbs --------------------------------------------------------------------------------
 
@@ -794,7 +803,10 @@ class SparkEngine:
 
         def step(i: Column) -> Column:
             dt = (F.col("ts")[i] - F.col("ts")[i - 1]).cast("double") if timed else F.lit(None).cast("double")
-            return F.struct(F.col("seq")[i - 1].alias("a"), F.col("seq")[i].alias("b"), dt.alias("dt"))
+            pair: Column = F.struct(
+                F.col("seq")[i - 1].alias("a"), F.col("seq")[i].alias("b"), dt.alias("dt")
+            )
+            return pair
 
         steps = cases.select(
             "segment", F.explode(F.transform(F.sequence(F.lit(1), F.col("n") - 1), step)).alias("e")
@@ -899,9 +911,7 @@ class SparkEngine:
         out = events.groupBy("segment", "activity", "channel").agg(
             F.count("*").cast("bigint").alias("events")
         )
-        return self._arrow(
-            out.orderBy(F.asc_nulls_last("segment"), "activity", F.asc_nulls_last("channel"))
-        )
+        return self._arrow(out.orderBy(F.asc_nulls_last("segment"), "activity", F.asc_nulls_last("channel")))
 
     def rarest_edges(self, rel: SparkRelation, *, by: Segmentation | None) -> pa.Table:
         """Per segment and edge: the cases whose lowest-ranked transition it is."""
@@ -967,6 +977,209 @@ class SparkEngine:
             (F.col("med") / 1e6).cast("double").alias("median_duration_s"),
         )
         return self._arrow(out.orderBy(F.asc_nulls_last("segment"), F.desc("cases"), "variant_id"))
+
+    def paths(self, rel: SparkRelation, *, by: Segmentation | None, measure: str | None) -> pa.Table:
+        """Per segment and path (activities with their channels): cases, case durations, mean
+        gaps between steps and the measure per step (see ``Engine.paths``).
+
+        One row per case (its codes, channels, times and measures in order), then one
+        aggregation by path. The figures per step are folded over each path's cases with
+        higher-order functions: exploding the cases to one row per event would carry the whole
+        path in every row (the square of its length). A path's cases are sorted by duration and
+        case id first, and every sum and mean is a left fold from 0.0 in that order, as on
+        DuckDB: the two engines give the same figures to the bit, whatever the input order."""
+        F = _functions()
+        schema = rel.schema
+        if measure is not None:
+            self._check_measure(rel, measure, F)
+        timed, has_m = schema.timestamp is not None, measure is not None
+        null_text = F.lit(None).cast("string")
+        if schema.channel is None and not has_m:
+            # nothing beyond the prepared cases: their codes and times are already in order
+            per_case = rel.cs.select(
+                "c",
+                "seq",
+                F.transform("seq", lambda x: null_text).alias("chs"),
+                "ts",
+                F.lit(None).cast("array<double>").alias("ms"),
+            )
+        else:
+            per_case = self._path_events(rel, measure, F)
+        seg = self._segments(rel, by)
+        per_case = per_case.withColumn("segment", F.lit(None)) if seg is None else per_case.join(seg, "c")
+        n = F.size("seq")
+        ts = F.col("ts")
+        seconds = 1e6
+        gaps = F.zip_with(
+            F.slice(ts, 2, n - 1), F.slice(ts, 1, n - 1), lambda b, a: ((b - a) / seconds).cast("double")
+        )
+        given = F.filter("ms", lambda x: x.isNotNull())
+        mean = F.when(
+            F.size(given) > 0, F.aggregate(given, F.lit(0.0), lambda acc, x: acc + x) / F.size(given)
+        )
+        cases = per_case.select(
+            "segment",
+            "c",
+            "seq",
+            "chs",
+            ((F.element_at(ts, -1) - F.element_at(ts, 1)) / seconds).cast("double").alias("d"),
+            gaps.alias("g"),
+            F.col("ms").alias("m"),
+            mean.alias("cm"),
+        )
+        parts = (["g"] if timed else []) + (["m"] if has_m else [])
+        aggs = [F.count("*").cast("bigint").alias("cases")]
+        if parts:
+            # the cases by duration, then id (unique): the durations come out ascending, and
+            # the sums add up in the same order as on DuckDB, so that they are equal to the bit
+            order = (["d"] if timed else []) + ["c"]
+            aggs.append(F.array_sort(F.collect_list(F.struct(*order, *parts))).alias("pc"))
+        if has_m:
+            aggs.append(F.array_sort(F.collect_list("cm")).alias("cml"))  # skips the nulls
+        per_path = cases.groupBy("segment", "seq", "chs").agg(*aggs)
+        pc, size = F.col("pc"), F.size("seq")
+
+        def fold(field: str, zero: Column, add: Any, length: Column) -> Column:
+            start = F.array_repeat(zero, length)
+            folded: Column = F.aggregate(pc, start, lambda acc, x: F.zip_with(acc, x[field], add))
+            return folded
+
+        none_double = F.lit(None).cast("array<double>")
+        if timed:
+            durations = F.transform(pc, lambda x: x["d"])
+            total = fold("g", F.lit(0.0), lambda a, b: a + b, size - 1)
+            mean_gaps = F.transform(total, lambda s: s / F.col("cases"))
+        else:
+            durations = mean_gaps = none_double
+        if has_m:
+            zero_n = F.lit(0).cast("bigint")
+            measure_n = fold("m", zero_n, lambda a, b: a + F.when(b.isNull(), zero_n).otherwise(1), size)
+            measure_sum = fold("m", F.lit(0.0), lambda a, b: a + F.coalesce(b, F.lit(0.0)), size)
+            measure_sq = fold("m", F.lit(0.0), lambda a, b: a + F.coalesce(b * b, F.lit(0.0)), size)
+            case_measure = F.col("cml")
+        else:
+            measure_n = F.lit(None).cast("array<bigint>")
+            measure_sum = measure_sq = case_measure = none_double
+        activities = F.transform("seq", lambda x: self._name(rel, x))
+        names = F.concat_ws("\x1f", "activities")
+        channels = F.concat_ws("\x1f", F.transform("channels", lambda x: F.coalesce(x, F.lit(""))))
+        out = (
+            per_path.select(
+                "segment",
+                activities.alias("activities"),
+                F.col("chs").alias("channels"),
+                "cases",
+                durations.alias("durations_s"),
+                mean_gaps.alias("gaps_s"),
+                measure_n.alias("measure_n"),
+                measure_sum.alias("measure_sum"),
+                measure_sq.alias("measure_sq"),
+                case_measure.alias("case_measure"),
+            )
+            .withColumn("path_id", F.md5(F.concat(names, F.lit("\x1e"), channels)))
+            .withColumn("variant_id", F.md5(names))
+            .select(
+                "segment",
+                "path_id",
+                "variant_id",
+                "activities",
+                "channels",
+                "cases",
+                "durations_s",
+                "gaps_s",
+                "measure_n",
+                "measure_sum",
+                "measure_sq",
+                "case_measure",
+            )
+        )
+        # one row per path: sorted in one task, which spares the range partitioning of orderBy
+        # (a sampling job that runs the whole plan once more)
+        ordered = out.repartition(1).sortWithinPartitions(
+            F.asc_nulls_last("segment"), F.desc("cases"), "path_id"
+        )
+        return self._arrow(ordered)
+
+    def _valid_with(self, rel: SparkRelation, extra: Mapping[str, Column]) -> Any:
+        """The valid events (``r, c, a, t, o``) with more columns computed from the source row,
+        in one pass over the source: joining :attr:`SparkRelation.valid` back to the source on
+        the row costs two more shuffles of every event (three times the time on 1M events)."""
+        F = _functions()
+        columns, reason = rel.cache["parse"]
+        frame = (
+            rel.src.select(*columns, *[e.alias(k) for k, e in extra.items()])
+            .withColumn("reason", reason)
+            .where(F.col("reason").isNull())
+        )
+        ids = rel.cache.get("oversized")
+        if ids:
+            frame = frame.where(~F.col("c").isin(ids))
+        return frame.select("r", "c", "a", "t", "o", *extra)
+
+    def _path_events(self, rel: SparkRelation, measure: str | None, F: Any) -> Any:
+        """Per case: ``c``, ``seq`` (activity codes), ``chs`` (channels, null where missing or
+        blank), ``ts`` (microseconds) and ``ms`` (the measure, NaN as null), in the order of its
+        events: time, order value, input row (as in ``_prepare``)."""
+        schema = rel.schema
+        channel = schema.channel
+        if channel is not None:
+            text = _col(channel).cast("string")
+            ch = F.when(text.isNull() | self._blank(text), F.lit(None).cast("string")).otherwise(text)
+        else:
+            ch = F.lit(None).cast("string")
+        if measure is not None:
+            if rel.types[measure] == "string":
+                value = F.expr(f"try_cast({_quoted(measure)} AS DOUBLE)")
+            else:
+                value = _col(measure).cast("double")
+            m = F.when(F.isnan(value), F.lit(None).cast("double")).otherwise(value)
+        else:
+            m = F.lit(None).cast("double")
+        if "acts" not in rel.cache:
+            rows = [(name, i + 1) for i, name in enumerate(rel.names)]
+            rel.cache["acts"] = self.session.createDataFrame(rows, "a string, aid int")
+        keys = [k for k, on in (("t", schema.timestamp), ("o", schema.order)) if on]
+        element = F.struct(*[F.col(k) for k in [*keys, "r"]], "aid", "ch", "m")
+        grouped = (
+            self._valid_with(rel, {"ch": ch, "m": m})
+            .join(F.broadcast(rel.cache["acts"]), "a")
+            .groupBy("c")
+            .agg(F.array_sort(F.collect_list(element)).alias("l"))
+        )
+        no_ts, no_ms = F.lit(None).cast("array<bigint>"), F.lit(None).cast("array<double>")
+        return grouped.select(
+            "c",
+            F.transform("l", lambda e: e["aid"]).alias("seq"),
+            F.transform("l", lambda e: e["ch"]).alias("chs"),
+            (F.transform("l", lambda e: e["t"]) if schema.timestamp else no_ts).alias("ts"),
+            (F.transform("l", lambda e: e["m"]) if measure is not None else no_ms).alias("ms"),
+        )
+
+    def _check_measure(self, rel: SparkRelation, column: str, F: Any) -> None:
+        """A numeric event column, or a clear error (worded as DuckDB's)."""
+        if column not in rel.columns:
+            raise SchemaError(
+                f"column {column!r} not found, so it cannot be measured; available: "
+                f"{', '.join(rel.columns)}; pass measure=... with a numeric event column"
+            )
+        typ = rel.types[column]
+        if typ == "string":
+            c = _col(column)
+            bad = (
+                self._valid_src(rel, F)
+                .where(c.isNotNull() & ~self._blank(c) & ~c.rlike(f"^{NUMBER}$"))
+                .orderBy("__c", ROW)
+                .select("__c", c.alias("v"))
+                .limit(3)
+                .collect()
+            )
+            if bad:
+                shown = ", ".join(f"{r['v']!r} (case {r['__c']!r})" for r in bad)
+                raise SchemaError(f"column {column!r} is not numeric, so it cannot be measured: {shown}")
+            return
+        numbers = ("tinyint", "smallint", "int", "bigint", "float", "double", "void")
+        if typ not in numbers and not typ.startswith("decimal("):
+            raise SchemaError(f"column {column!r} holds {typ.upper()} values; a measure needs numbers")
 
     def cases(
         self, rel: SparkRelation, *, by: Segmentation | None, attributes: Mapping[str, str]
@@ -1088,6 +1301,11 @@ def _col(name: str) -> Column:
     from pyspark.sql import functions as F
 
     return F.col("`" + name.replace("`", "``") + "`")
+
+
+def _quoted(name: str) -> str:
+    """A column name quoted for Spark SQL text, whatever characters it has."""
+    return "`" + name.replace("`", "``") + "`"
 
 
 def _lit(text: str) -> str:

@@ -5,14 +5,18 @@ names); ``journeymine.testing.reference`` mines them in plain Python, the slow o
 any engine or connector can be checked against it; ``journeymine.testing.conformance`` runs the
 checks every connector must pass (:func:`~journeymine.testing.conformance.check_connector`), from
 journeymine's tests or from a plugin's own; ``journeymine.testing.renderers`` those every renderer
-must pass (:func:`check_renderer`, also importable from here). Needs ``hypothesis`` (``pip install
-'journeymine[test]'``) for the strategies and the connector kit; the renderer kit needs nothing
-more than journeymine.
+must pass (:func:`check_renderer`, also importable from here); ``journeymine.testing.heuristics``
+those every improvement heuristic must pass (:func:`check_heuristic`, also importable from here),
+with :func:`~journeymine.testing.heuristics.planted_log`, event logs with a planted problem of
+known size and segment. Needs ``hypothesis`` (``pip install 'journeymine[test]'``) for the
+strategies and the connector kit; the renderer and heuristic kits need nothing more than
+journeymine.
 
 Examples
 --------
->>> from journeymine.testing import check_renderer
+>>> from journeymine.testing import check_heuristic, check_renderer
 >>> check_renderer("variants", formats=["svg"])
+>>> check_heuristic("complaint-journeys", problem="complaint", seeds=[0])
 """
 
 from __future__ import annotations
@@ -20,9 +24,17 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["check_renderer", "conformance", "reference", "renderers", "strategies"]
+__all__ = [
+    "check_heuristic",
+    "check_renderer",
+    "conformance",
+    "heuristics",
+    "reference",
+    "renderers",
+    "strategies",
+]
 
-_SUBMODULES = {"conformance", "reference", "renderers", "strategies"}
+_SUBMODULES = {"conformance", "heuristics", "reference", "renderers", "strategies"}
 
 
 def __getattr__(name: str) -> Any:
@@ -31,6 +43,10 @@ def __getattr__(name: str) -> Any:
         from journeymine.testing.renderers import check_renderer
 
         return check_renderer
+    if name == "check_heuristic":
+        from journeymine.testing.heuristics import check_heuristic
+
+        return check_heuristic
     if name in _SUBMODULES:
         return importlib.import_module(f"journeymine.testing.{name}")
     raise AttributeError(f"module 'journeymine.testing' has no attribute {name!r}")
@@ -41,5 +57,6 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from journeymine.testing import conformance, reference, renderers, strategies
+    from journeymine.testing import conformance, heuristics, reference, renderers, strategies
+    from journeymine.testing.heuristics import check_heuristic
     from journeymine.testing.renderers import check_renderer

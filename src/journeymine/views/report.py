@@ -1,12 +1,14 @@
 """The HTML report: one self-contained file with the figures and pictures of a log, per segment.
 
 :func:`report` mines the aggregates once (the DFG and the variants, per segment; the journey-map
-figures when a map is given) and hands them, in a :class:`ReportContext`, to every registered
-report section. A section (:class:`ReportSection`) is a plugin object like a renderer: the
-built-ins (``overview`` 10, ``process-map`` 20, ``variants`` 30, ``journey-map`` 40) are
-registered through the hook ``journeymine_register_report_sections`` at the end of this module,
-exactly as a third party's are, and the report assembles whatever is registered, ordered by
-``order``, then name:
+figures when a map is given; what :func:`journeymine.improve` finds when asked for, or given an
+ideal journey) and hands them, in a :class:`ReportContext`, to every registered report section. A
+section (:class:`ReportSection`) is a plugin object like a renderer: the built-ins (``overview``
+10, ``process-map`` 20, ``variants`` 30, ``journey-map`` 40) are registered through the hook
+``journeymine_register_report_sections`` at the end of this module, and those of improve
+(``improve-findings`` 50, ``reverse-thinking`` 60, ``what-if`` 70) in
+:mod:`journeymine.heuristics.sections`, exactly as a third party's are, and the report assembles
+whatever is registered, ordered by ``order``, then name:
 
 .. code-block:: python
 
@@ -69,6 +71,11 @@ if TYPE_CHECKING:
     from journeymine.dfg import DFG
     from journeymine.engines.base import LogStats
     from journeymine.eventlog import EventLog
+    from journeymine.heuristics.base import Heuristic
+    from journeymine.heuristics.ideal import IdealJourney
+    from journeymine.heuristics.reverse import IdealModel
+    from journeymine.heuristics.run import Improvement
+    from journeymine.heuristics.whatif import Change
     from journeymine.journeymap.figures import JourneyMapResult
     from journeymine.journeymap.spec import JourneyMap
     from journeymine.variants import Variants
@@ -112,7 +119,8 @@ class ReportSection(Protocol):
         Its heading (escaped by the report).
     order : int or float
         Where it goes: sections are ordered by ``order``, then ``name``. The built-ins use
-        ``overview`` 10, ``process-map`` 20, ``variants`` 30, ``journey-map`` 40.
+        ``overview`` 10, ``process-map`` 20, ``variants`` 30, ``journey-map`` 40,
+        ``improve-findings`` 50, ``reverse-thinking`` 60, ``what-if`` 70.
     """
 
     name: str
@@ -159,6 +167,12 @@ class ReportContext:
         Every variant of each segment (the sections show the ``top`` most frequent).
     journey : JourneyMapResult or None
         The journey-map figures, when a map was given.
+    improvement : Improvement or None
+        What :func:`journeymine.improve` found (findings, reverse thinking, what-if), when the
+        report was asked for it (``improve=True``, an ``ideal``, ``heuristics`` or ``what_if``).
+    ideal : IdealJourney or None
+        The ideal journey the reverse thinking of :attr:`improvement` was made against (a
+        process model from :mod:`journeymine.interop` is one too), when one was given.
     detail : tuple of float
         The detail levels process maps are drawn at; ``detail_shown`` the one shown first.
     measure : str
@@ -181,6 +195,8 @@ class ReportContext:
     dfg: DFG
     variants: Variants
     journey: JourneyMapResult | None = None
+    improvement: Improvement | None = None
+    ideal: IdealJourney | IdealModel | None = None
     detail: tuple[float, ...] = DEFAULT_DETAIL
     measure: str = "frequency"
     top: int = 10
@@ -355,6 +371,11 @@ def report(
     measure: str | None = None,
     top: int = 10,
     title: str | None = None,
+    ideal: IdealJourney | str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    improve: bool = False,
+    heuristics: Sequence[str | Heuristic] | None = None,
+    what_if: Sequence[Change | str] = (),
+    seed: int = 0,
     **read_options: Any,
 ) -> str:
     """Write the HTML report of a log: overview, process maps, variants, journey map, per segment.
@@ -384,6 +405,18 @@ def report(
     title : str, optional
         The report's title (by default from the journey map's name, else "Customer journey
         report").
+    ideal : IdealJourney, path, YAML text or mapping, optional
+        The ideal future-state journey: adds the findings and the reverse-thinking section (the
+        journeys against it, and the as-is map beside the ideal).
+    improve : bool
+        Add the findings of the heuristics (:func:`journeymine.improve`, with the same ``by``,
+        ``bins`` and ``map``); implied by ``ideal``, ``heuristics`` and ``what_if``.
+    heuristics : sequence of str or Heuristic, optional
+        The heuristics to run (default: every registered one).
+    what_if : sequence of Change or str
+        Changes to estimate (``"remove:Documents incomplete"``): adds the what-if section.
+    seed : int
+        Seeds the bootstrap intervals of the improve sections.
     **read_options
         ``case=``, ``activity=``, ``timestamp=``, ... as in :func:`journeymine.read_events`,
         when ``log`` is not yet an ``EventLog``.
@@ -418,6 +451,11 @@ def report(
         measure=measure,
         top=top,
         title=title,
+        ideal=ideal,
+        improve=improve,
+        heuristics=heuristics,
+        what_if=what_if,
+        seed=seed,
         **read_options,
     )
     page = assemble(context)
@@ -436,6 +474,11 @@ def build_context(
     measure: str | None = None,
     top: int = 10,
     title: str | None = None,
+    ideal: IdealJourney | str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    improve: bool = False,
+    heuristics: Sequence[str | Heuristic] | None = None,
+    what_if: Sequence[Change | str] = (),
+    seed: int = 0,
     **read_options: Any,
 ) -> ReportContext:
     """Mine what the sections need, once, from the arguments of :func:`report` (but ``path``).
@@ -458,6 +501,11 @@ def build_context(
 
     levels = _detail_levels(detail)
     _check_arguments(top, title)
+    flag: Any = improve
+    if not isinstance(flag, bool):
+        from journeymine.errors import ArgumentError
+
+        raise ArgumentError(f"improve= takes True or False, not {flag!r}")
     log = as_log(log, "report", **read_options)
     if measure is None:
         measure = "frequency+median" if log.stats.timed else "frequency"
@@ -468,6 +516,23 @@ def build_context(
         from journeymine.journeymap.figures import journey_map
 
         journey = journey_map(log, map, by=by, bins=bins)
+    improvement = None
+    ideal_journey: Any = None  # an IdealJourney, or a process model (journeymine.interop)
+    if improve or ideal is not None or heuristics is not None or what_if:
+        from journeymine.heuristics.ideal import load_ideal
+        from journeymine.heuristics.run import improve as find
+
+        ideal_journey = None if ideal is None else load_ideal(ideal)
+        improvement = find(
+            log,
+            by=by,
+            bins=bins,
+            map=map,
+            ideal=ideal_journey,
+            heuristics=heuristics,
+            what_if=what_if,
+            seed=seed,
+        )
     variants = discover_variants(log, by=by, bins=bins)
     cases = log.cases(by=by, bins=bins, attributes=[])
 
@@ -495,6 +560,8 @@ def build_context(
         dfg=dfg,
         variants=variants,
         journey=journey,
+        improvement=improvement,
+        ideal=ideal_journey,
         detail=levels,
         measure=measure,
         top=top,
