@@ -339,6 +339,8 @@ class ReworkLoops(BaseHeuristic):
     min_cases : int, default 10
         ... and at least this many cases.
 
+    Notes
+    -----
     Impact
         ``journey_time_s``: the time spent in the loop per affected case, from the first ``A``
         to its repetition (all loops of a case together), from the paths' mean step times
@@ -376,7 +378,6 @@ class ReworkLoops(BaseHeuristic):
         flat = data.flat
         names, act, path = flat.activities, flat.activity, flat.path
         kind = _kinds(names, rejected, contact)[act]
-        ends = (flat.starts + flat.lengths)[path]
         # rework: per rejection, the step it rejects is the nearest one before it that is neither
         # a rejection nor a contact; of several rejections of one step only the first counts (the
         # same span), and the loop closes where that step's activity comes again
@@ -389,7 +390,7 @@ class ReworkLoops(BaseHeuristic):
         first = np.ones(i.size, dtype=bool)
         first[1:] = i[1:] != i[:-1]
         j, i = j[first], i[first]
-        k = _next_same(act, i, ends[i])
+        k = _next_same(act, i, (flat.starts + flat.lengths)[path[i]])
         looped = k >= 0
         lo, hi, rejection = i[looped], k[looped], act[j[looped]]
         # kind of loop: 0 bounce, 1 repeat, 2 rework (their names' order)
@@ -592,6 +593,8 @@ class RepeatContacts(BaseHeuristic):
     min_share : float, default 0.02
     min_cases : int, default 10
 
+    Notes
+    -----
     Impact
         ``sentiment`` when a sentiment column is given: the mean sentiment of the repeat
         contacters minus the others' (seeded bootstrap); else ``journey_time_s``, their journey
@@ -689,13 +692,11 @@ class RepeatContacts(BaseHeuristic):
         if impact is None or not (math.isfinite(impact.ci_low) and math.isfinite(impact.ci_high)):
             impact = time
         per_case = float((counts * data.cases)[mask].sum() / k)
-        # per number of contacts, the cases of the last path with that many (as a dict built
-        # from the paths in order keeps)
-        values, last = np.unique(counts[mask][::-1], return_index=True)
-        spread = {int(c): int(m) for c, m in zip(values, data.cases[mask][::-1][last])}
-        distribution: Counter[str] = Counter()
-        for c, m in spread.items():
-            distribution[str(c)] += m
+        # per number of contacts, the affected cases with that many
+        per_count = np.bincount(counts[mask], weights=data.cases[mask]).astype("int64")
+        distribution: Counter[str] = Counter(
+            {str(c): int(m) for c, m in enumerate(per_count) if m}
+        )
         total = sum(contexts.values())
         top = _top(contexts, 3)
         context = [{"after": b, "before": a, "share": m / total} for (b, a), m in top] if total else []
@@ -776,6 +777,8 @@ class ChannelHopping(BaseHeuristic):
     min_cases : int, default 10
         Also the least cases making ``A → B`` on one channel, to compare with.
 
+    Notes
+    -----
     Impact
         ``journey_time_s``: for hopping journeys, their journey time minus the others'; for a
         broken hand-over, the journey time of the cases where it broke across channels minus
@@ -1044,6 +1047,8 @@ class DropOff(BaseHeuristic):
     min_rate : float, default 0.05
         The least share of the cases that reach ``X`` and end there.
 
+    Notes
+    -----
     Impact
         ``lost_completions``: the cases that end after ``X`` times the completion share of the
         cases that reach ``X`` and go on (what the leavers would have completed had they done as
@@ -1192,6 +1197,8 @@ class SlowTransitions(BaseHeuristic):
     bottlenecks : int, default 3
         How many of the longest waits to report as context (0: none).
 
+    Notes
+    -----
     Impact
         ``journey_time_s``: the time on ``A → B`` per case in the segment minus per case in the
         other segments, from the paths' mean step times (``gaps_s``) made per case with
@@ -1537,6 +1544,8 @@ class EmotionHotspots(BaseHeuristic):
     by_segment : bool, default True
         Also compare each touchpoint between segments.
 
+    Notes
+    -----
     Impact
         ``sentiment``: the difference of means (less the segment's offset), with Welch's t
         interval (``scipy.stats.t``, Satterthwaite's degrees of freedom; per segment the other
@@ -1775,6 +1784,8 @@ class ComplaintJourneys(BaseHeuristic):
     min_share : float, default 0.005
     min_cases : int, default 5
 
+    Notes
+    -----
     Impact
         ``lost_completions`` when an outcome is known: the complainants times the gap between
         the others' completion share and theirs (Newcombe's interval); without an outcome

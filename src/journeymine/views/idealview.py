@@ -516,7 +516,7 @@ class AsIsToBeView:
         result : AsIsToBe
         format : {"svg", "dot"}
             DOT is the two graphs one after the other.
-        segment, measure, detail, top, scale
+        segment, measure, detail, top, scale : optional
             As the process map takes them (:meth:`journeymine.views.processmap.ProcessMap.render`):
             the segment to draw (needed when the DFG has several), what the arrows show
             (``"frequency"`` by default: red marks are easiest to see on blue), and which
