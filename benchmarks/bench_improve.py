@@ -120,7 +120,9 @@ TASKS = ("mine", "verbs", "improve", "pm4py", "sql")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, nargs="+", default=[1_000_000, 4_000_000])
     parser.add_argument("--out", type=Path, default=HERE / "data")
     parser.add_argument("--repeat", type=int, default=3)

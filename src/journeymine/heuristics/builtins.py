@@ -872,7 +872,7 @@ class ChannelHopping(BaseHeuristic):
 
         def grouped(flag: np.ndarray) -> np.ndarray:
             found: np.ndarray = key[flag]
-            return found[_first(found)]  # type: ignore[no-any-return]
+            return found[_first(found)]
 
         across, along = grouped(across_), grouped(~across_)
         broke_across, broke_along = grouped(across_ & broke_), grouped(~across_ & broke_)

@@ -179,14 +179,14 @@ class JourneyData:
         """Cases per path (int64), aligned with :attr:`paths`."""
         if "cases" not in self._cache:
             self._cache["cases"] = self.paths["cases"].to_numpy(dtype="int64")
-        return self._cache["cases"]  # type: ignore[no-any-return]
+        return self._cache["cases"]
 
     @property
     def sequences(self) -> list[tuple[str, ...]]:
         """Each path's activities as a tuple."""
         if "seq" not in self._cache:
             self._cache["seq"] = [tuple(a) for a in self.paths["activities"]]
-        return self._cache["seq"]  # type: ignore[no-any-return]
+        return self._cache["seq"]
 
     @property
     def channel_sequences(self) -> list[tuple[str | None, ...]]:
@@ -195,7 +195,7 @@ class JourneyData:
             self._cache["chs"] = [
                 tuple(None if c is None else str(c) for c in ch) for ch in self.paths["channels"]
             ]
-        return self._cache["chs"]  # type: ignore[no-any-return]
+        return self._cache["chs"]
 
     @property
     def activities(self) -> tuple[str, ...]:
@@ -209,7 +209,7 @@ class JourneyData:
                 self._cache["acts"] = tuple(sorted(set(pc.unique(flat).to_pylist())))
             else:
                 self._cache["acts"] = tuple(sorted({a for s in self.sequences for a in s}))
-        return self._cache["acts"]  # type: ignore[no-any-return]
+        return self._cache["acts"]
 
     @property
     def flat(self) -> Flat:
@@ -221,7 +221,7 @@ class JourneyData:
         """
         if "flat" not in self._cache:
             self._cache["flat"] = Flat.of(self)
-        return self._cache["flat"]  # type: ignore[no-any-return]
+        return self._cache["flat"]
 
     def mask(self, predicate: Callable[[tuple[str, ...], tuple[str | None, ...]], bool]) -> Mask:
         """A boolean mask over :attr:`paths`: ``predicate(activities, channels)`` per path."""
@@ -249,7 +249,7 @@ class JourneyData:
         if code is None:
             return np.zeros(len(self.paths), dtype=bool)
         word = self._activity_word(code // 64)
-        return ((word >> np.uint64(code % 64)) & np.uint64(1)).astype(bool)  # type: ignore[no-any-return]
+        return ((word >> np.uint64(code % 64)) & np.uint64(1)).astype(bool)
 
     def _activity_word(self, word: int) -> np.ndarray:
         """Per path, a bit set of the activities ``64 * word`` to ``64 * word + 63`` it holds
@@ -265,7 +265,7 @@ class JourneyData:
                 values = np.where(inside, np.left_shift(np.uint64(1), (code & 63).astype(np.uint64)), 0)
                 bits[filled] = np.bitwise_or.reduceat(values.astype(np.uint64), flat.starts[filled])
             self._cache[key] = bits
-        return self._cache[key]  # type: ignore[no-any-return]
+        return self._cache[key]
 
     def count(self, mask: Mask) -> int:
         """Cases on the masked paths."""
@@ -336,7 +336,7 @@ class JourneyData:
             inside = codes >= 0
             sizes = np.bincount(codes[inside], weights=self.cases[inside], minlength=len(self.segments))
             self._cache["label_codes"] = (codes, sizes)
-        return self._cache["label_codes"]  # type: ignore[no-any-return]
+        return self._cache["label_codes"]
 
     # -- outcomes per case --------------------------------------------------------------------
 
@@ -345,14 +345,14 @@ class JourneyData:
         if not self.timed:
             return np.empty(0)
         values, counts, _ = self.list_values("durations_s")
-        return values[np.repeat(np.asarray(mask, dtype=bool), counts)]  # type: ignore[no-any-return]
+        return values[np.repeat(np.asarray(mask, dtype=bool), counts)]
 
     def case_measure(self, mask: Mask) -> np.ndarray:
         """Per case with a value, its mean measure (sentiment) on the masked paths."""
         if self.measure is None:
             return np.empty(0)
         values, counts, _ = self.list_values("case_measure")
-        return values[np.repeat(np.asarray(mask, dtype=bool), counts)]  # type: ignore[no-any-return]
+        return values[np.repeat(np.asarray(mask, dtype=bool), counts)]
 
     def list_values(self, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """A list column of :attr:`paths` (``durations_s``, ``gaps_s``, ``case_measure``,
@@ -386,7 +386,7 @@ class JourneyData:
                 counts = np.array([0 if x is None else len(x) for x in objects], dtype="int64")
                 values = np.concatenate(arrays) if arrays else np.empty(0)
             self._cache[key] = (values, np.asarray(counts, dtype="int64"), np.asarray(valid, dtype=bool))
-        return self._cache[key]  # type: ignore[no-any-return]
+        return self._cache[key]
 
     def step_gaps(self) -> np.ndarray:
         """Per step of :attr:`flat`, the mean seconds to the next step of its path (``gaps_s``);
@@ -420,7 +420,7 @@ class JourneyData:
                 offset = np.arange(int(used.sum()), dtype="int64") - np.repeat(start, used)
                 out[np.repeat(flat.starts, used) + offset] = values[np.repeat(first, used) + offset]
             self._cache["step_gaps"] = out
-        return self._cache["step_gaps"]  # type: ignore[no-any-return]
+        return self._cache["step_gaps"]
 
     # -- impacts ------------------------------------------------------------------------------
 
@@ -549,7 +549,7 @@ class JourneyData:
         if "dur_sd" not in self._cache:
             d = self.durations(np.ones(len(self.paths), dtype=bool))
             self._cache["dur_sd"] = float(d.std(ddof=1)) if d.size >= 2 else math.nan
-        return self._cache["dur_sd"]  # type: ignore[no-any-return]
+        return self._cache["dur_sd"]
 
     def _case_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per case (paths in order, a path's cases together): its path's row, its journey time
@@ -564,7 +564,7 @@ class JourneyData:
             else:
                 zeros = np.zeros(rows.size)
                 self._cache["case_index"] = (rows, zeros, zeros)
-        return self._cache["case_index"]  # type: ignore[no-any-return]
+        return self._cache["case_index"]
 
     def case_times(self, values: Sequence[float] | np.ndarray, mask: Mask) -> np.ndarray:
         """One value per case of the masked paths from a time known per path (``values``,
@@ -589,7 +589,7 @@ class JourneyData:
         rows, dur, means = self._case_index()
         v = np.asarray(values, dtype="float64")
         keep = np.asarray(mask, dtype=bool)[rows]
-        return v[rows[keep]] + (dur[keep] - means[keep])  # type: ignore[no-any-return]
+        return v[rows[keep]] + (dur[keep] - means[keep])
 
     def extra_time_impact(
         self,
@@ -641,7 +641,7 @@ class JourneyData:
 
             def statistic(*xs: np.ndarray, axis: int = -1) -> np.ndarray:
                 m = np.mean(xs[0], axis=axis)
-                return m - np.mean(xs[1], axis=axis) if len(xs) == 2 else m  # type: ignore[no-any-return]
+                return m - np.mean(xs[1], axis=axis) if len(xs) == 2 else m
 
             res = stats.bootstrap(
                 tuple(groups),
@@ -698,7 +698,7 @@ class JourneyData:
 
         columns = ["label", "activity", "n", "sum", "sq"]
         if "step_measures" in self._cache:
-            return self._cache["step_measures"].copy()  # type: ignore[no-any-return]
+            return self._cache["step_measures"].copy()
         totals: dict[tuple[str | None, str], list[float]] = {}
         fast = self._step_measure_totals() if self.measure is not None and len(self.paths) else None
         if fast is not None:
@@ -940,7 +940,7 @@ class Flat:
     def remaining(self) -> np.ndarray:
         """Per step, how many steps of its path come after it (0 on a path's last step); built
         once."""
-        return self.lengths[self.path] - self.position - 1  # type: ignore[no-any-return]
+        return self.lengths[self.path] - self.position - 1
 
     def last_steps(self) -> np.ndarray:
         """Per path, the index of its last step in the flat arrays (-1 for an empty path)."""
