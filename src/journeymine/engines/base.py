@@ -167,11 +167,14 @@ class Engine(Protocol):
         - ``measure`` names a numeric event column (sentiment, say). Per event position,
           ``measure_n`` (list of int) counts the cases with a value there and ``measure_sum`` /
           ``measure_sq`` (lists of float) add up the values and their squares; ``case_measure``
-          (list of float) holds the mean value of each case that has one, ascending. NaN counts
-          as missing. All four are null without a measure. A column that is not numeric is a
+          (list of float) holds the mean value of each case that has one, ascending (empty
+          when no case of the path has one). NaN counts as missing. All four are null without a
+          measure. A column that is not numeric is a
           :class:`~journeymine.errors.SchemaError`.
 
-        Ordered by segment (nulls last), cases (descending), path_id.
+        Ordered by segment (nulls last), cases (descending), path_id. Sums and means are added
+        up per path in one documented order (cases by duration, then id; left to right from 0.0),
+        so the figures are the same to the bit on every engine and for any order of input rows.
         """
         ...
 

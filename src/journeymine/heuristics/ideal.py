@@ -72,6 +72,7 @@ from journeymine.journeymap.spec import (
     _line,
     _plain,
     _plain_python,
+    _read_spec_file,
     _where,
     did_you_mean,
     is_pattern,
@@ -555,24 +556,7 @@ def _is_file(text: str) -> bool:
 
 
 def _read_file(path: Path) -> str:
-    if not path.exists():
-        raise SpecError(f"no ideal journey file {path}; pass the path of a .yaml file")
-    if not path.is_file():
-        raise SpecError(f"{path} is not a file; pass the path of an ideal journey (.yaml)")
-    size = path.stat().st_size
-    if size > MAX_SPEC_BYTES:
-        raise SpecError(
-            f"{path}: the file is {size:,} bytes; an ideal journey is a few hundred and at most "
-            f"{MAX_SPEC_BYTES:,} bytes are read: is this the right file?"
-        )
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise SpecError(
-            _where(str(path), line, f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
-        ) from None
+    return _read_spec_file(path, "ideal journey", "a few hundred bytes")
 
 
 def _name(value: Any, what: str, place: str, line: int | None) -> str:

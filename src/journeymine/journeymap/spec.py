@@ -732,15 +732,21 @@ def check_unmatched_argument(unmatched: Any) -> None:
 # -- reading YAML safely --------------------------------------------------------------------------
 
 
-def _read_spec_file(path: Path) -> str:
+def _read_spec_file(path: Path, kind: str = "journey map", usual: str = "a few kilobytes") -> str:
+    """The text of a spec file (UTF-8, at most ``MAX_SPEC_BYTES``), or a SpecError saying why not.
+
+    ``kind`` names the spec in messages (``"journey map"``, ``"ideal journey"``); ``usual`` its
+    usual size.
+    """
+    article = "an" if kind[0] in "aeiou" else "a"
     if not path.exists():
-        raise SpecError(f"no journey map file {path}")
+        raise SpecError(f"no {kind} file {path}; pass the path of a .yaml file")
     if not path.is_file():
-        raise SpecError(f"{path} is not a file; pass the path of a journey map (.yaml)")
+        raise SpecError(f"{path} is not a file; pass the path of {article} {kind} (.yaml)")
     size = path.stat().st_size
     if size > MAX_SPEC_BYTES:
         raise SpecError(
-            f"{path}: the file is {size:,} bytes; a journey map is a few kilobytes and at most "
+            f"{path}: the file is {size:,} bytes; {article} {kind} is {usual} and at most "
             f"{MAX_SPEC_BYTES:,} bytes are read: is this the right file?"
         )
     data = path.read_bytes()
