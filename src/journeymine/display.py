@@ -89,6 +89,21 @@ def format_share(value: Any) -> str:
     return f"{100 * float(value):.1f}%"
 
 
+def segment_text(value: Any) -> str:
+    """A segment value as people read it: ``(none)`` when missing, ``7`` for ``7.0``.
+
+    Examples
+    --------
+    >>> segment_text(7.0), segment_text(None), segment_text("[0, 5000)")
+    ('7', '(none)', '[0, 5000)')
+    """
+    if is_missing(value):
+        return "(none)"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def is_missing(value: Any) -> bool:
     """Whether a value is missing: ``None``, NaN, ``NaT`` or ``pandas.NA`` (without importing pandas).
 

@@ -694,9 +694,7 @@ class RepeatContacts(BaseHeuristic):
         per_case = float((counts * data.cases)[mask].sum() / k)
         # per number of contacts, the affected cases with that many
         per_count = np.bincount(counts[mask], weights=data.cases[mask]).astype("int64")
-        distribution: Counter[str] = Counter(
-            {str(c): int(m) for c, m in enumerate(per_count) if m}
-        )
+        distribution: Counter[str] = Counter({str(c): int(m) for c, m in enumerate(per_count) if m})
         total = sum(contexts.values())
         top = _top(contexts, 3)
         context = [{"after": b, "before": a, "share": m / total} for (b, a), m in top] if total else []
@@ -905,7 +903,7 @@ class ChannelHopping(BaseHeuristic):
         for e, k in compared:
             n1, n2 = count(across, e), count(along, e)
             k2 = count(broke_along, e)
-            low, high = _newcombe(k, n1, k2, n2, level)
+            low, high = data.difference_ci(k, n1, k2, n2, confidence=level)
             if low <= 0:
                 continue
             rates = (k / n1, k2 / n2, low, high, level)
@@ -1014,17 +1012,6 @@ class ChannelHopping(BaseHeuristic):
                 impact=impact.to_dict(),
             ),
         )
-
-
-def _newcombe(k1: int, n1: int, k2: int, n2: int, confidence: float) -> tuple[float, float]:
-    """Newcombe's hybrid score interval of ``k1/n1 - k2/n2`` (from Wilson's intervals)."""
-    from journeymine.stats import wilson
-
-    l1, u1 = wilson(k1, n1, confidence)
-    l2, u2 = wilson(k2, n2, confidence)
-    p1, p2 = k1 / n1, k2 / n2
-    d = p1 - p2
-    return d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
 
 
 # --------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from journeymine.display import segment_text
 from journeymine.heuristics.finding import Finding, Impact, Metric, SegmentShare
 from journeymine.stats import cohen_d, cohen_h, wilson
 
@@ -141,16 +142,19 @@ class JourneyData:
         # the same rows in the same order, as Arrow: the flat arrays are built from it, zero-copy
         table = table.take(pa.array(paths.pop("__row").to_numpy())).drop_columns(["__row"])
         dfg = log.frame(engine.dfg(rel, by=segmentation), segmentation)
-        dfg_all = log.frame(engine.dfg(rel, by=None), None)
+        # unsegmented, the DFG per segment is the DFG of the whole log: mined once
+        dfg_all = dfg if segmentation is None else log.frame(engine.dfg(rel, by=None), None)
         patterns = (outcome,) if isinstance(outcome, str) else tuple(outcome or ())
         paths["completed"] = _reaches(paths["activities"], patterns)
-        labels = [_label(s, by) for s in paths["segment"]] if by is not None else [None] * len(paths)
+        labels = [segment_text(s) for s in paths["segment"]] if by is not None else [None] * len(paths)
         paths["label"] = labels
         order: list[str] = []
         if by is not None:
             present = {x for x in labels if x is not None}
             if hasattr(paths["segment"], "cat"):
-                order = [c for c in (_label(c, by) for c in paths["segment"].cat.categories) if c in present]
+                order = [
+                    c for c in (segment_text(c) for c in paths["segment"].cat.categories) if c in present
+                ]
             else:
                 order = [x for x in dict.fromkeys(labels) if x is not None and x != "(none)"]
             if "(none)" in present:
@@ -461,10 +465,15 @@ class JourneyData:
             ),
         )
 
-    def difference_ci(self, k1: int, n1: int, k2: int, n2: int) -> tuple[float, float]:
-        """Newcombe's hybrid score interval of ``k1/n1 - k2/n2`` (method 10, from Wilson's)."""
-        l1, u1 = wilson(k1, n1, self.confidence)
-        l2, u2 = wilson(k2, n2, self.confidence)
+    def difference_ci(
+        self, k1: int, n1: int, k2: int, n2: int, *, confidence: float | None = None
+    ) -> tuple[float, float]:
+        """Newcombe's hybrid score interval of ``k1/n1 - k2/n2`` (method 10, from Wilson's), at
+        ``confidence`` (default: :attr:`confidence`; a heuristic testing several candidates
+        passes a Bonferroni-adjusted level)."""
+        level = self.confidence if confidence is None else confidence
+        l1, u1 = wilson(k1, n1, level)
+        l2, u2 = wilson(k2, n2, level)
         p1, p2 = k1 / n1, k2 / n2
         d = p1 - p2
         return (
@@ -975,12 +984,3 @@ def _reaches(activities: pd.Series, patterns: tuple[str, ...]) -> np.ndarray:
     outcome = {a for a in {a for acts in activities for a in acts} if matches_any(str(a), patterns)}
     reached = (not outcome.isdisjoint(acts) for acts in activities)
     return np.fromiter(reached, dtype=bool, count=len(activities))
-
-
-def _label(segment: Any, by: str | None) -> str:
-    """A segment as it prints (as the report's ``segment_label``)."""
-    if segment is None or (isinstance(segment, float) and math.isnan(segment)):
-        return "(none)"
-    if isinstance(segment, float) and segment.is_integer():
-        return str(int(segment))
-    return str(segment)

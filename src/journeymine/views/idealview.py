@@ -66,12 +66,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from journeymine.dfg import DFG
-from journeymine.display import is_missing
+from journeymine.display import is_missing, segment_text
 from journeymine.errors import ArgumentError
 from journeymine.heuristics.ideal import IdealJourney, IdealStep
 from journeymine.hookspecs import hookimpl
 from journeymine.views import style
 from journeymine.views.processmap import _FORBIDDEN, _html, _output, _run, _text, _tint, _wrap
+from journeymine.views.variantview import check_format
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -531,7 +532,7 @@ class AsIsToBeView:
             )
         _check(self.name, self.formats, PAIR_OPTIONS, format, options)
         segment = options.get("segment")
-        title = "As is" if result.dfg.by is None else f"As is · {result.dfg.by}: {_label(segment)}"
+        title = "As is" if result.dfg.by is None else f"As is · {result.dfg.by}: {segment_text(segment)}"
         if result.dfg.by is not None and segment is None:
             title = "As is"  # the process map refuses below, naming the segments
         as_is = ProcessMap().render(result.dfg, format="dot", title=title, **options)
@@ -547,14 +548,6 @@ class AsIsToBeView:
         right = _ideal_output(to_be, ideal_names, "svg")
         assert isinstance(left, str) and isinstance(right, str)
         return _side_by_side(left, right, label=f"As is and to be: {result.ideal.journey}")
-
-
-def _label(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 _EDGE = re.compile(r"^(\t+)(n\d+|start) -> (n\d+|end) \[(.*)\]$")
@@ -684,10 +677,7 @@ def _side_by_side(left: str, right: str, *, label: str) -> str:
 def _check(
     name: str, formats: Sequence[str], accepted: Sequence[str], format: str, options: Mapping[str, Any]
 ) -> None:
-    if format not in formats:
-        raise ArgumentError(
-            f"the renderer {name!r} writes {', '.join(formats)}, not {format!r}; pass format=..."
-        )
+    check_format(name, format, formats)
     unknown = sorted(set(options) - set(accepted))
     if unknown:
         raise ArgumentError(

@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from journeymine.dfg import DFG
-from journeymine.display import format_count, format_duration, format_share, is_missing
+from journeymine.display import format_count, format_duration, format_share, is_missing, segment_text
 from journeymine.errors import ArgumentError, RenderError
 from journeymine.hookspecs import hookimpl
 from journeymine.views import style
@@ -426,7 +426,7 @@ def _pick_segment(dfg: DFG, segment: Any) -> Any:
     if segment is None:
         if len(values) <= 1:  # one segment, or none at all (an empty DFG): nothing to mix
             return values[0] if values else None
-        shown = ", ".join(repr(_label(v)) for v in values[:12]) + (", ..." if len(values) > 12 else "")
+        shown = ", ".join(repr(segment_text(v)) for v in values[:12]) + (", ..." if len(values) > 12 else "")
         raise ArgumentError(
             f"this DFG has {len(values)} segments by {dfg.by!r}: {shown}; a map draws one: pass "
             f"segment=... (processmap.segment_maps(dfg) draws them all; discover_dfg(log) without "
@@ -436,21 +436,12 @@ def _pick_segment(dfg: DFG, segment: Any) -> Any:
         if not is_missing(v) and v == segment:
             return v
     for v in values:
-        if _label(v) == str(segment):
+        if segment_text(v) == str(segment):
             return v
-    shown = ", ".join(repr(_label(v)) for v in values[:12]) + (", ..." if len(values) > 12 else "")
+    shown = ", ".join(repr(segment_text(v)) for v in values[:12]) + (", ..." if len(values) > 12 else "")
     raise ArgumentError(
         f"segment={segment!r} is not a segment of this DFG (by {dfg.by!r}); its segments: {shown}"
     )
-
-
-def _label(value: Any) -> str:
-    """A segment value as people read it: ``(none)`` when missing, ``7`` for ``7.0``."""
-    if is_missing(value):
-        return "(none)"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _rows(frame: pd.DataFrame, dfg: DFG, value: Any) -> pd.DataFrame:
@@ -722,7 +713,7 @@ def _heading(
     if plan.title is not None:
         title = plan.title
     elif dfg.by is not None:
-        title = f"{dfg.by}: {_label(value)}"
+        title = f"{dfg.by}: {segment_text(value)}"
     else:
         title = "Process map"
     rows = []
