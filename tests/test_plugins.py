@@ -269,7 +269,7 @@ def test_a_plugin_package_is_discovered_and_used(installed, tmp_path):
     assert (
         lines[0] == "3 2 ['csv', 'dataframe', 'jmx', 'parquet', 'spark', 'sql', 'xes'] ['channel-hopping', "
         "'complaint-journeys', 'drop-off', 'emotion-hotspots', 'example-rework', 'repeat-contacts', "
-        "'rework-loops', 'slow-transitions'] ['as-is-to-be', 'example-text', 'ideal-journey', "
+        "'rework-loops', 'slow-transitions'] ['as-is-to-be', 'difference-map', 'example-text', 'ideal-journey', "
         "'journey-map', 'process-map', 'variants']"
     )
     assert lines[1] == "jmx"

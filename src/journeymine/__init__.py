@@ -24,7 +24,9 @@ __all__ = [
     "DFG",
     "ArgumentError",
     "CombinedLog",
+    "Comparison",
     "ConnectorError",
+    "Drift",
     "EngineError",
     "EventLog",
     "IdentityError",
@@ -44,10 +46,12 @@ __all__ = [
     "VaryingAttributeWarning",
     "__version__",
     "combine",
+    "compare",
     "cut_journeys",
     "datasets",
     "discover_dfg",
     "discover_variants",
+    "drift",
     "hookimpl",
     "improve",
     "journey_map",
@@ -89,11 +93,15 @@ _LAZY = {
     "JourneyLog": "journeymine.journeys",
     "hookimpl": "journeymine.hookspecs",
     "improve": "journeymine.heuristics.run",
+    "Comparison": "journeymine.comparison.result",
+    "Drift": "journeymine.comparison.result",
+    "compare": "journeymine.comparison.run",
+    "drift": "journeymine.comparison.run",
     "plugins": "journeymine.registry",
     "PluginWarning": "journeymine.registry",
     "VaryingAttributeWarning": "journeymine.segments",
 }
-_SUBMODULES = {"datasets", "heuristics"}
+_SUBMODULES = {"comparison", "datasets", "heuristics"}
 
 
 def __getattr__(name: str) -> Any:
@@ -111,7 +119,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from journeymine import datasets, heuristics  # noqa: F401 (jm.heuristics, a submodule)
+    from journeymine import comparison, datasets, heuristics  # noqa: F401 (submodules)
+    from journeymine.comparison.result import Comparison, Drift
+    from journeymine.comparison.run import compare, drift
     from journeymine.connect import CombinedLog, combine
     from journeymine.dfg import DFG, discover_dfg
     from journeymine.errors import (

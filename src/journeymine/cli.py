@@ -24,6 +24,12 @@ and ``--seed``): ``findings`` ranked by impact, ``heuristics``, ``notes``, ``by`
 ``cases``, ``outcome``, ``note``, and with an ideal ``reverse_thinking``, with changes
 ``what_if``. Its table gives the ranked findings with what to do, then reverse thinking, what-if
 and notes. ``journeymine report --improve`` (or ``--ideal``) adds those sections to the report.
+
+``journeymine compare PATH --by S [--groups A B | --rest A | --consecutive] [--against OTHER]
+--format json`` prints :meth:`journeymine.Comparison.to_dict` (``edges``, ``variants``,
+``omnibus``, ``distribution``, ``distribution_pairs``, ``durations``, ``kpis``, ``groups``,
+``pairs``, ``settings``); ``--format csv|markdown|latex`` the tables for papers (``--table``
+one of them). ``journeymine report --compare`` adds the comparison section.
 """
 
 from __future__ import annotations
@@ -154,6 +160,13 @@ def _parser() -> argparse.ArgumentParser:
         help="add the findings of the heuristics (implied by --ideal, --heuristic and --what-if)",
     )
     _improve_arguments(extra, outcome=False)
+    versus = report.add_argument_group("comparison section (optional)")
+    versus.add_argument(
+        "--compare",
+        action="store_true",
+        help="add tested differences between the segments of --by, with the difference map",
+    )
+    _compare_arguments(versus, seed=False)
     report.add_argument(
         "-o", "--output", type=Path, default=Path("report.html"), help="the HTML file (default: report.html)"
     )
@@ -168,6 +181,33 @@ def _parser() -> argparse.ArgumentParser:
     _segment_arguments(improve)
     _improve_arguments(improve, outcome=True)
     improve.add_argument("--format", choices=("table", "json"), default="table")
+
+    compare = sub.add_parser(
+        "compare",
+        parents=[common],
+        help="tested differences between segments, periods or two logs (edges, variants, durations)",
+    )
+    compare.add_argument("path", help="a CSV, Parquet (file, folder, glob), XES file or SQLAlchemy URL")
+    _mapping_arguments(compare)
+    _segment_arguments(compare)
+    _compare_arguments(compare)
+    compare.add_argument(
+        "--against",
+        metavar="OTHER_PATH",
+        help="a second log (same mapping flags): compare the two logs instead of segments",
+    )
+    compare.add_argument(
+        "--map",
+        dest="map_path",
+        metavar="SPEC",
+        help="a journey map spec (YAML), or 'demo': adds the journey KPIs",
+    )
+    compare.add_argument(
+        "--table",
+        choices=("groups", "edges", "variants", "omnibus", "distribution", "durations", "kpis"),
+        help="only this table (csv, markdown, latex); default: all of them",
+    )
+    compare.add_argument("--format", choices=("table", "json", "csv", "markdown", "latex"), default="table")
 
     plugins = sub.add_parser("plugins", parents=[common], help="list installed plugins and their status")
     plugins.add_argument("--format", choices=("table", "json"), default="table")
@@ -260,6 +300,43 @@ def _improve_arguments(parser: argparse.ArgumentParser | Any, *, outcome: bool) 
     )
 
 
+def _compare_arguments(parser: argparse.ArgumentParser | Any, *, seed: bool = True) -> None:
+    """The flags that choose the groups of a comparison and its tests (compare, report: which
+    has a --seed of its own)."""
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--groups",
+        nargs="+",
+        metavar="NAME",
+        help="the segments to compare, as they print (e.g. '[0, 5000)')",
+    )
+    which.add_argument("--rest", metavar="NAME", help="compare this segment with all other segments together")
+    which.add_argument(
+        "--consecutive", action="store_true", help="compare each segment with the one before (periods)"
+    )
+    parser.add_argument(
+        "--alpha", type=_alpha, default=0.05, help="false discovery rate for 'significant' (default 0.05)"
+    )
+    parser.add_argument(
+        "--permutations",
+        type=_positive_int,
+        default=999,
+        metavar="N",
+        help="permutations of the variant distribution test (default 999)",
+    )
+    parser.add_argument(
+        "--min-count",
+        type=_positive_int,
+        default=10,
+        metavar="N",
+        help="fewest cases a transition or variant (and each group) needs to be tested (default 10)",
+    )
+    if seed:
+        parser.add_argument(
+            "--seed", type=_seed, default=0, metavar="N", help="seeds permutations and bootstraps (default 0)"
+        )
+
+
 def _segment_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--by", help="segment by a case attribute, or cohort:month / cohort:week")
     parser.add_argument(
@@ -316,6 +393,18 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _alpha(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(
+            f"takes a false discovery rate above 0 and below 1 (such as 0.05), not {text!r}"
+        )
+    return value
+
+
 def _select(text: str) -> str | int:
     if text in ("all", "first", "last"):
         return text
@@ -367,6 +456,13 @@ FLAGS = {
     "sentiment": "--sentiment",
     "what_if": "--what-if",
     "seed": "--seed",
+    "groups": "--groups",
+    "rest": "--rest",
+    "consecutive": "--consecutive",
+    "against": "--against",
+    "alpha": "--alpha",
+    "permutations": "--permutations",
+    "min_count": "--min-count",
 }
 _ARGUMENT = re.compile(
     r"(?<![\w.\-])(" + "|".join(sorted(FLAGS, key=len, reverse=True)) + r")="
@@ -456,6 +552,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _report(args)
             if args.command == "improve":
                 return _improve(args)
+            if args.command == "compare":
+                return _compare(args)
             return _demo(args)
     except JourneymineError as exc:
         print(f"journeymine: error: {cli_words(str(exc))}", file=sys.stderr)
@@ -509,7 +607,7 @@ def _warning_printer(*, quiet: bool, debug: bool) -> Any:
     return show
 
 
-def _read(args: argparse.Namespace) -> EventLog:
+def _read(args: argparse.Namespace, path: str | None = None) -> EventLog:
     from journeymine import progress
     from journeymine.eventlog import read_events
 
@@ -527,7 +625,7 @@ def _read(args: argparse.Namespace) -> EventLog:
     if args.query:
         options["query"] = args.query
     log = read_events(
-        args.path,
+        args.path if path is None else path,
         case=args.case,
         activity=args.activity,
         timestamp=args.timestamp,
@@ -948,9 +1046,31 @@ def _report(args: argparse.Namespace) -> int:
         heuristics=args.heuristics,
         what_if=changes,
         seed=args.seed,
+        compare=_report_comparison(args),
     )
     print(f"journeymine: report written to {args.output}", file=sys.stderr)
     return 0
+
+
+def _report_comparison(args: argparse.Namespace) -> dict[str, Any] | bool:
+    """``report --compare``: the compare arguments of the flags (``False`` without --compare)."""
+    chosen = args.groups or args.rest or args.consecutive
+    if not args.compare:
+        if chosen:
+            raise ArgumentError(
+                "--groups, --rest and --consecutive choose the groups of --compare; add --compare"
+            )
+        return False
+    if not args.by:
+        raise ArgumentError("--compare compares the segments of --by: add --by COLUMN")
+    return {
+        "groups": args.groups,
+        "rest": args.rest,
+        "consecutive": args.consecutive,
+        "alpha": args.alpha,
+        "permutations": args.permutations,
+        "min_count": args.min_count,
+    }
 
 
 def _ideal(path: str | None) -> Any:
@@ -1001,6 +1121,143 @@ def _improve(args: argparse.Namespace) -> int:
         return 0
     _print_improvement(result, log)
     return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from journeymine.comparison.run import compare
+
+    spec = _spec(args.map_path)
+    if args.against is not None and (args.by or args.groups or args.rest or args.consecutive):
+        raise ArgumentError(
+            "--against compares two logs as a whole; leave out --by, --groups, --rest and --consecutive"
+        )
+    log = _read(args)
+    other = _read(args, args.against) if args.against is not None else None
+    result = compare(
+        log,
+        other,
+        by=args.by,
+        bins=_bins(args.bins),
+        groups=args.groups,
+        rest=args.rest,
+        consecutive=args.consecutive,
+        map=spec,
+        alpha=args.alpha,
+        seed=args.seed,
+        permutations=args.permutations,
+        min_count=args.min_count,
+    )
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False))
+    elif args.format == "csv":
+        sys.stdout.write(result.to_csv(args.table))
+    elif args.format == "markdown":
+        sys.stdout.write(result.to_markdown(args.table))
+    elif args.format == "latex":
+        sys.stdout.write(result.to_latex(args.table))
+    else:
+        _print_comparison(result, log)
+    return 0
+
+
+def _print_comparison(result: Any, log: EventLog) -> None:
+    """``compare --format table``: the groups, the overall test, the significant differences."""
+    import pandas as pd
+
+    from journeymine.display import format_count, format_duration
+
+    s = result.settings
+    groups = ", ".join(
+        f"{g} ({format_count(int(n))} cases)" for g, n in zip(result.groups["group"], result.groups["cases"])
+    )
+    print(f"{log.source}: {groups}")
+    print(
+        f"significant: q < {s['alpha']:g} (Benjamini-Hochberg over each table); "
+        f"seed {s['seed']}, {s['permutations']} permutations; full tables in --format json or csv"
+    )
+
+    def pct(x: Any) -> str:
+        return "" if pd.isna(x) else f"{100 * x:.1f}%"
+
+    def pp(x: Any) -> str:
+        return "" if pd.isna(x) else f"{100 * x:+.1f} pp"
+
+    def pval(x: Any) -> str:
+        return "" if pd.isna(x) else ("<0.001" if x < 0.001 else f"{x:.3g}")
+
+    dist = result.distribution.copy()
+    if not dist.empty:
+        dist = dist.assign(
+            group_a=dist["group_a"].fillna("(all)"),
+            group_b=dist["group_b"].fillna("(omnibus)"),
+            statistic=[f"{x:.4f}" for x in dist["statistic"]],
+            p=[pval(x) for x in dist["p"]],
+        )
+        _show(
+            "Variant distributions (Jensen-Shannon divergence, permutation test)",
+            dist.drop(columns=["seed", "method"]),
+        )
+    for name, title, keys in (
+        ("edges", "Transitions that differ (share of cases containing them)", ["source", "target"]),
+        ("variants", "Variants that differ (share of cases)", ["variant"]),
+    ):
+        frame = result.significant(name)
+        tested = int(result.table(name)["p"].notna().sum()) if not result.table(name).empty else 0
+        shown = frame.head(20)
+        table = pd.DataFrame({"a": shown["group_a"], "b": shown["group_b"]})
+        for k in keys:
+            table[k] = [" > ".join(v) for v in shown[k]] if k == "variant" else shown[k]
+        table["share a"] = [pct(x) for x in shown["share_a"]]
+        table["share b"] = [pct(x) for x in shown["share_b"]]
+        table["a - b"] = [pp(x) for x in shown["diff"]]
+        table["interval"] = [f"[{pp(lo)}, {pp(hi)}]" for lo, hi in zip(shown["ci_low"], shown["ci_high"])]
+        table["q"] = [pval(x) for x in shown["q"]]
+        _show(f"{title}: {len(frame)} of {tested} tested", table, flex=keys)
+    if not result.durations.empty:
+        significant = result.significant("durations")
+        frame = significant.head(20)
+        tested = int(result.durations["p"].notna().sum())
+        table = pd.DataFrame(
+            {
+                "a": frame["group_a"],
+                "b": frame["group_b"],
+                "what": [
+                    "whole case" if lv == "case" else f"{src} -> {tgt}"
+                    for lv, src, tgt in zip(frame["level"], frame["source"], frame["target"])
+                ],
+                "median a": [format_duration(x) for x in frame["median_a_s"]],
+                "median b": [format_duration(x) for x in frame["median_b_s"]],
+                "a - b": [("-" if x < 0 else "+") + format_duration(abs(x)) for x in frame["diff_s"]],
+                "q": [pval(x) for x in frame["q"]],
+            }
+        )
+        _show(f"Durations that differ (medians): {len(significant)} of {tested} tested", table, flex="what")
+    if not result.kpis.empty:
+        significant = result.significant("kpis")
+        frame = significant.head(20)
+        table = pd.DataFrame(
+            {
+                "a": frame["group_a"],
+                "b": frame["group_b"],
+                "kpi": frame["kpi"],
+                "stage": frame["stage"].fillna(""),
+                "a value": [
+                    f"{x:.3g}" if k == "sentiment" else pct(x) for k, x in zip(frame["kpi"], frame["value_a"])
+                ],
+                "b value": [
+                    f"{x:.3g}" if k == "sentiment" else pct(x) for k, x in zip(frame["kpi"], frame["value_b"])
+                ],
+                "a - b": [
+                    f"{x:+.3g}" if k == "sentiment" else pp(x) for k, x in zip(frame["kpi"], frame["diff"])
+                ],
+                "q": [pval(x) for x in frame["q"]],
+            }
+        )
+        _show(
+            f"Journey KPIs that differ: {len(significant)} of {int(result.kpis['p'].notna().sum())} tested",
+            table,
+            flex="stage",
+        )
 
 
 def _check_heuristics(names: Sequence[str]) -> None:
@@ -1240,6 +1497,7 @@ def _demo(args: argparse.Namespace) -> int:
         map=datasets.load_demo_map(),
         ideal=datasets.load_demo_ideal(),
         what_if=DEMO_WHAT_IF,
+        compare={"groups": ("mover", "refinancer")} if args.by == "segment" else False,
         path=report_path,
     )
     print(f"demo report written to {report_path}", file=sys.stderr)
@@ -1254,6 +1512,7 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"     journeymine map {path} {flags} --by segment --segment mover --detail 0.8 -o mover.svg")
         changes = " ".join(f"--what-if {shlex.quote(c)}" for c in DEMO_WHAT_IF)
         print(f"     journeymine improve {path} {flags} --by segment --ideal demo {changes}")
+        print(f"     journeymine compare {path} {flags} --by segment --groups mover refinancer --map demo")
     return 0
 
 

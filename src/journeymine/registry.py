@@ -129,8 +129,10 @@ BUILTIN_MODULES = (
     "journeymine.views.variantview",
     "journeymine.views.journeyview",
     "journeymine.views.idealview",
+    "journeymine.views.diffmap",
     "journeymine.heuristics.builtins",
     "journeymine.heuristics.sections",
+    "journeymine.comparison.section",
 )
 
 #: (kind, hook) of each registry, in the order they are filled

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from journeymine import progress
-from journeymine.engines.base import LogStats, OnInvalid
+from journeymine.engines.base import DURATION_BINS, LogStats, OnInvalid
 from journeymine.engines.rules import (
     EXAMPLES,
     ISO,
@@ -784,6 +784,31 @@ class DuckDBEngine:
             f"(x.q[2] / 1e6)::DOUBLE AS p90_s FROM x JOIN y ON {same} AND x.a = y.a AND x.b = y.b "
             f"JOIN {rel.t('acts')} s ON s.aid = x.a JOIN {rel.t('acts')} t ON t.aid = x.b "
             f"ORDER BY 1 NULLS LAST, 2, 3"
+        )
+
+    def durations(self, rel: DuckRelation, *, by: Segmentation | None) -> pa.Table:
+        """Histograms of case and transition durations per segment (see ``Engine.durations``)."""
+        cases = self._cases(rel, by)
+        if not rel.schema.timestamp:
+            return self._arrow(
+                "SELECT NULL::VARCHAR AS segment, NULL::VARCHAR AS source, NULL::VARCHAR AS target, "
+                "NULL::INTEGER AS bin, NULL::BIGINT AS count WHERE false"
+                if by is None
+                else f"SELECT segment, NULL::VARCHAR AS source, NULL::VARCHAR AS target, "
+                f"NULL::INTEGER AS bin, NULL::BIGINT AS count FROM {cases} WHERE false"
+            )
+        binned = f"floor(ln(1 + (dt::DOUBLE / 1e6)) * {DURATION_BINS})::INTEGER"
+        acts = rel.t("acts")
+        return self._arrow(
+            f"WITH c AS (SELECT segment, NULL::INTEGER AS a, NULL::INTEGER AS b, "
+            f"ts[-1] - ts[1] AS dt FROM {cases}), "
+            f"p AS (SELECT segment, unnest(seq[:-2]) AS a, unnest(seq[2:]) AS b, "
+            f"unnest(ts[2:]) - unnest(ts[:-2]) AS dt FROM {cases} WHERE n > 1), "
+            f"h AS (SELECT segment, a, b, {binned} AS bin, count(*)::BIGINT AS count "
+            f"FROM (SELECT * FROM c UNION ALL SELECT * FROM p) GROUP BY ALL) "
+            f"SELECT h.segment, s.name AS source, t.name AS target, h.bin, h.count FROM h "
+            f"LEFT JOIN {acts} s ON s.aid = h.a LEFT JOIN {acts} t ON t.aid = h.b "
+            f"ORDER BY 1 NULLS LAST, 2 NULLS FIRST, 3 NULLS FIRST, 4"
         )
 
     def activities(self, rel: DuckRelation, *, by: Segmentation | None) -> pa.Table:

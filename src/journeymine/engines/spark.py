@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from journeymine import progress
 from journeymine.connectors.base import Scan
-from journeymine.engines.base import LogStats, OnInvalid
+from journeymine.engines.base import DURATION_BINS, LogStats, OnInvalid
 from journeymine.engines.rules import (
     EXAMPLES,
     ISO,
@@ -847,6 +847,77 @@ class SparkEngine:
         )
         return self._arrow(out.orderBy(F.asc_nulls_last("segment"), "source", "target"))
 
+    def durations(self, rel: SparkRelation, *, by: Segmentation | None) -> pa.Table:
+        """Histograms of case and transition durations per segment (see ``Engine.durations``).
+
+        One row per case (last time minus first) and one per transition (the next time minus
+        this one), binned as on DuckDB: ``floor(ln(1 + seconds) * DURATION_BINS)``, the natural
+        log of ``1 + x`` as DuckDB computes it (not ``log1p``, which rounds differently), so that
+        every duration falls in the same bin on both engines."""
+        F = _functions()
+        cases = self._cases(rel, by)
+        no_code = F.lit(None).cast("int")
+        if rel.schema.timestamp is None:
+            # DuckDB types the segment of an empty table without a segmentation as text
+            segment = F.col("segment") if by is not None else F.lit(None).cast("string").alias("segment")
+            empty = cases.where(F.lit(False)).select(
+                segment,
+                F.lit(None).cast("string").alias("source"),
+                F.lit(None).cast("string").alias("target"),
+                no_code.alias("bin"),
+                F.lit(None).cast("bigint").alias("count"),
+            )
+            return _nullable(self._arrow(empty))
+        ts = F.col("ts")
+        whole = cases.select(
+            "segment",
+            no_code.alias("a"),
+            no_code.alias("b"),
+            (F.element_at(ts, -1) - F.element_at(ts, 1)).alias("dt"),
+        )
+
+        def step(i: Column) -> Column:
+            pair: Column = F.struct(
+                F.col("seq")[i - 1].alias("a"), F.col("seq")[i].alias("b"), (ts[i] - ts[i - 1]).alias("dt")
+            )
+            return pair
+
+        steps = (
+            cases.where(F.col("n") > 1)
+            .select("segment", F.explode(F.transform(F.sequence(F.lit(1), F.col("n") - 1), step)).alias("e"))
+            .select("segment", "e.a", "e.b", "e.dt")
+        )
+        seconds = F.col("dt").cast("double") / 1e6
+        binned = F.floor(F.log(F.lit(1.0) + seconds) * DURATION_BINS).cast("int")
+        out = (
+            whole.unionByName(steps)
+            .groupBy("segment", "a", "b", binned.alias("bin"))
+            .agg(F.count("*").cast("bigint").alias("count"))
+            .select(
+                "segment",
+                self._nullable_name(rel, F.col("a")).alias("source"),
+                self._nullable_name(rel, F.col("b")).alias("target"),
+                "bin",
+                "count",
+            )
+        )
+        # Spark orders text by its UTF-8 bytes (code points), as DuckDB does; the result is
+        # small, so it is sorted in one task (no sampling job for a range partitioning)
+        ordered = out.repartition(1).sortWithinPartitions(
+            F.asc_nulls_last("segment"), F.asc_nulls_first("source"), F.asc_nulls_first("target"), "bin"
+        )
+        return _nullable(self._arrow(ordered))
+
+    def _nullable_name(self, rel: SparkRelation, code: Column) -> Column:
+        """The activity name of a code that may be null (then null).
+
+        Spark 4 takes ``element_at`` of a literal array as never null, even at a null index, and
+        then gives those rows a name too (``tests/test_engine_durations.py`` catches it): the
+        explicit ``when`` keeps them null."""
+        F = _functions()
+        name: Column = F.when(code.isNotNull(), self._name(rel, code))
+        return name
+
     def activities(self, rel: SparkRelation, *, by: Segmentation | None) -> pa.Table:
         """Per activity and segment: events, cases, and cases starting / ending with it."""
         F = _functions()
@@ -1266,6 +1337,13 @@ class SparkEngine:
         if limit is not None:
             frame = frame.limit(int(limit))
         return self._arrow(frame)
+
+
+def _nullable(table: pa.Table) -> pa.Table:
+    """The table with every field nullable, as DuckDB gives it (Spark marks counts not null)."""
+    import pyarrow as pa
+
+    return table.cast(pa.schema([f.with_nullable(True) for f in table.schema]))
 
 
 def _charset(encoding: str | None) -> str:

@@ -68,6 +68,7 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
+    from journeymine.comparison.result import Comparison
     from journeymine.dfg import DFG
     from journeymine.engines.base import LogStats
     from journeymine.eventlog import EventLog
@@ -173,6 +174,9 @@ class ReportContext:
     ideal : IdealJourney or None
         The ideal journey the reverse thinking of :attr:`improvement` was made against (a
         process model from :mod:`journeymine.interop` is one too), when one was given.
+    comparison : Comparison or None
+        The tested differences between groups (:func:`journeymine.compare`), when the report
+        was asked for them (``compare=``).
     detail : tuple of float
         The detail levels process maps are drawn at; ``detail_shown`` the one shown first.
     measure : str
@@ -197,6 +201,7 @@ class ReportContext:
     journey: JourneyMapResult | None = None
     improvement: Improvement | None = None
     ideal: IdealJourney | IdealModel | None = None
+    comparison: Comparison | None = None
     detail: tuple[float, ...] = DEFAULT_DETAIL
     measure: str = "frequency"
     top: int = 10
@@ -376,6 +381,7 @@ def report(
     heuristics: Sequence[str | Heuristic] | None = None,
     what_if: Sequence[Change | str] = (),
     seed: int = 0,
+    compare: Comparison | Mapping[str, Any] | bool = False,
     **read_options: Any,
 ) -> str:
     """Write the HTML report of a log: overview, process maps, variants, journey map, per segment.
@@ -416,7 +422,13 @@ def report(
     what_if : sequence of Change or str
         Changes to estimate (``"remove:Documents incomplete"``): adds the what-if section.
     seed : int
-        Seeds the bootstrap intervals of the improve sections.
+        Seeds the bootstrap intervals of the improve sections (and of ``compare``).
+    compare : bool, mapping or Comparison
+        Add the comparison section (the difference map and the tables of significant
+        differences): ``True`` compares the segments of ``by``; a mapping passes its keys to
+        :func:`journeymine.compare` (``{"groups": ("a", "b")}``, ``{"rest": "a"}``, ``{"alpha":
+        0.01}``), with this report's ``by``, ``bins``, ``map`` and ``seed``; a
+        :class:`~journeymine.Comparison` is shown as it is.
     **read_options
         ``case=``, ``activity=``, ``timestamp=``, ... as in :func:`journeymine.read_events`,
         when ``log`` is not yet an ``EventLog``.
@@ -456,6 +468,7 @@ def report(
         heuristics=heuristics,
         what_if=what_if,
         seed=seed,
+        compare=compare,
         **read_options,
     )
     page = assemble(context)
@@ -479,6 +492,7 @@ def build_context(
     heuristics: Sequence[str | Heuristic] | None = None,
     what_if: Sequence[Change | str] = (),
     seed: int = 0,
+    compare: Comparison | Mapping[str, Any] | bool = False,
     **read_options: Any,
 ) -> ReportContext:
     """Mine what the sections need, once, from the arguments of :func:`report` (but ``path``).
@@ -533,6 +547,7 @@ def build_context(
             what_if=what_if,
             seed=seed,
         )
+    comparison = _comparison(log, compare, by=by, bins=bins, map=map, seed=seed)
     variants = discover_variants(log, by=by, bins=bins)
     cases = log.cases(by=by, bins=bins, attributes=[])
 
@@ -562,9 +577,32 @@ def build_context(
         journey=journey,
         improvement=improvement,
         ideal=ideal_journey,
+        comparison=comparison,
         detail=levels,
         measure=measure,
         top=top,
+    )
+
+
+def _comparison(log: EventLog, compare: Any, **defaults: Any) -> Comparison | None:
+    """The comparison a report shows: ``compare=`` as given, or computed with the report's
+    ``by``, ``bins``, ``map`` and ``seed`` (a mapping's keys win)."""
+    from journeymine.comparison.result import Comparison
+    from journeymine.errors import ArgumentError
+
+    if compare is False or compare is None:
+        return None
+    if isinstance(compare, Comparison):
+        return compare
+    from journeymine.comparison.run import compare as run
+
+    if compare is True:
+        return run(log, **defaults)
+    if isinstance(compare, Mapping):
+        return run(log, **{**defaults, **dict(compare)})
+    raise ArgumentError(
+        f"compare= takes True, a mapping of compare arguments (such as {{'groups': ('a', 'b')}}) "
+        f"or a Comparison, not {compare!r}"
     )
 
 
