@@ -200,8 +200,9 @@ def test_printing_shows_every_segment_without_controls(driver, demo):
             "return [...document.querySelectorAll('section.jm-section')]"
             ".map(s => getComputedStyle(s).breakBefore)"
         )
-        # overview, process map, variants, journey map, findings, reverse thinking, what-if
-        assert breaks == ["auto"] + ["page"] * 6
+        # overview, process map, variants, journey map, findings, reverse thinking, what-if,
+        # comparison
+        assert breaks == ["auto"] + ["page"] * 7
     finally:
         driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     assert shown(driver, "#jm-variants [data-jm-segment]") == [False, True, False]

@@ -227,7 +227,8 @@ def test_the_demo_report_has_the_improve_sections(tmp_path, capsys):
     code, _, err = run_cli(["demo", "--out", tmp_path, "--quiet", "--format", "json"], capsys)
     assert code == 0, err
     page = (tmp_path / "demo_report.html").read_text(encoding="utf-8")
-    assert Page(page).ids()[-3:] == IMPROVE_IDS
+    # the improve sections, then the comparison the demo adds (movers against refinancers)
+    assert Page(page).ids()[-4:] == [*IMPROVE_IDS, "jm-comparison"]
     assert "could not be made" not in page
     assert "Mortgage" in section(page, "jm-reverse-thinking")
 

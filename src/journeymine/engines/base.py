@@ -50,7 +50,7 @@ def bin_seconds(bins: Any) -> Any:
     Examples
     --------
     >>> round(float(bin_seconds(0)), 6), round(float(bin_seconds(460)), 1)
-    (0.0, 99.5)
+    (0.0, 99.0)
     """
     import numpy as np
 
