@@ -265,3 +265,15 @@ def test_a_planted_slow_transition_is_found_in_the_durations():
     assert slow["significant"] and slow["diff_s"] > 0 and slow["effect"] > 0.5
     assert slow["median_a_s"] / slow["median_b_s"] == pytest.approx(3.0, rel=0.25)
     assert not math.isnan(slow["ci_low_s"]) and slow["ci_low_s"] > 0
+
+
+def test_cases_in_no_group_are_counted(demo_log):
+    result = jm.compare(demo_log, by="nps", groups=("9", "10"))
+    left_out = result.settings["left_out"]
+    assert "(none)" in left_out and left_out["(none)"] > 0
+    assert int(result.groups["cases"].sum()) + sum(left_out.values()) == demo_log.n_cases
+
+
+def test_bins_without_segments_of_a_log_are_refused_with_against(demo_log):
+    with pytest.raises(jm.ArgumentError, match="without by=, bins="):
+        jm.compare(demo_log, demo_log, bins=3)

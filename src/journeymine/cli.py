@@ -1171,6 +1171,11 @@ def _print_comparison(result: Any, log: EventLog) -> None:
         f"{g} ({format_count(int(n))} cases)" for g, n in zip(result.groups["group"], result.groups["cases"])
     )
     print(f"{log.source}: {groups}")
+    left_out = s.get("left_out") or {}
+    if left_out:
+        cases = sum(left_out.values())
+        which = "; ".join(f"{k}: {format_count(n)}" for k, n in left_out.items())
+        print(f"not in any group: {_many(cases, 'case')} ({which})")
     print(
         f"significant: q < {s['alpha']:g} (Benjamini-Hochberg over each table); "
         f"seed {s['seed']}, {s['permutations']} permutations; full tables in --format json or csv"

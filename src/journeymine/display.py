@@ -23,7 +23,8 @@ _UNITS = (("d", 86_400), ("h", 3_600), ("min", 60), ("s", 1))
 def format_duration(seconds: float | None) -> str:
     """A duration in seconds as a person reads it: the two largest units, rounded.
 
-    Missing values (``None``, NaN) give ``"–"``; below ten seconds one decimal is kept.
+    Missing values (``None``, NaN) give ``"–"``; below ten seconds one decimal is kept, below
+    50 ms two digits of milliseconds.
 
     Examples
     --------
@@ -35,8 +36,8 @@ def format_duration(seconds: float | None) -> str:
     '68 d 10 h'
     >>> format_duration(95), format_duration(3_660), format_duration(0.25), format_duration(None)
     ('1 min 35 s', '1 h 1 min', '0.2 s', '–')
-    >>> format_duration(-90)
-    '-1 min 30 s'
+    >>> format_duration(-90), format_duration(-0.042), format_duration(0)
+    ('-1 min 30 s', '-42 ms', '0 s')
     """
     if seconds is None:
         return "–"
@@ -50,6 +51,8 @@ def format_duration(seconds: float | None) -> str:
         return "∞" if value > 0 else "-∞"
     sign = "-" if value < 0 else ""
     value = abs(value)
+    if 0 < value < 0.05:  # milliseconds, not "0 s" (a difference of 42 ms)
+        return f"{sign}{value * 1e3:.2g} ms"
     if value < 10:
         text = f"{value:.1f}".rstrip("0").rstrip(".")
         return f"{sign}{text} s"

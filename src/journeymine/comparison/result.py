@@ -86,8 +86,9 @@ class Comparison:
         stage (``kpi, stage, touchpoint, n_a, n_b, value_a, value_b, diff, ci_low, ci_high,
         effect, effect_kind, p, q, test, significant, reason``); empty without one.
     settings : dict
-        ``by, bins, groups, pairs, alpha, confidence, seed, permutations, min_count, against``
-        and ``methods`` (each test described in a sentence, with references).
+        ``by, bins, groups, pairs, alpha, confidence, seed, permutations, min_count, against``,
+        ``left_out`` (the cases of each segment in no group: ``{"(none)": 12}`` for the cases
+        without a value) and ``methods`` (each test described in a sentence, with references).
     """
 
     groups: pd.DataFrame

@@ -140,7 +140,7 @@ class _Mined:
     dfg: pd.DataFrame  # label, source, target, cases
     variants: pd.DataFrame  # label, variant_id, variant, events, cases
     durations: pd.DataFrame  # label, source, target, bin, count
-    activities: pd.DataFrame  # label, activity, cases, events
+    activities: pd.DataFrame | None  # label, activity, cases, events (for drift only)
 
 
 def _label(frame: pd.DataFrame, by: str | None, name: str | None) -> pd.DataFrame:
@@ -154,7 +154,11 @@ def _label(frame: pd.DataFrame, by: str | None, name: str | None) -> pd.DataFram
     return frame.drop(columns=["segment"])
 
 
-def _mine(log: EventLog, by: str | None, bins: Bins, name: str | None = None) -> _Mined:
+def _mine(
+    log: EventLog, by: str | None, bins: Bins, name: str | None = None, *, activities: bool = False
+) -> _Mined:
+    """The aggregates of one log per segment label: three engine verbs (``dfg``, ``variants``,
+    ``durations``), and ``activities`` for drift's touchpoints."""
     seg = log.segmentation(by, bins)
     engine, rel = log.engine, log._relation
     variants = log.frame(engine.variants(rel, by=seg, top=None), seg)
@@ -183,7 +187,9 @@ def _mine(log: EventLog, by: str | None, bins: Bins, name: str | None = None) ->
             log.frame(engine.activities(rel, by=seg), seg)[["segment", "activity", "cases", "events"]],
             by,
             name,
-        ),
+        )
+        if activities
+        else None,
     )
 
 
@@ -193,7 +199,7 @@ def _concat(a: _Mined, b: _Mined) -> _Mined:
         dfg=pd.concat([a.dfg, b.dfg], ignore_index=True),
         variants=pd.concat([a.variants, b.variants], ignore_index=True),
         durations=pd.concat([a.durations, b.durations], ignore_index=True),
-        activities=pd.concat([a.activities, b.activities], ignore_index=True),
+        activities=None,
     )
 
 
@@ -292,17 +298,26 @@ def _group_data(
 # -- tables -----------------------------------------------------------------------------------------
 
 
+def _aligned_counts(series: Sequence[pd.Series]) -> tuple[pd.Index, np.ndarray]:
+    """The union of the series' keys, sorted, and their counts on it: ``(keys, (groups, keys))``
+    int64, 0 where a group lacks a key."""
+    keys = series[0].index
+    for s in series[1:]:
+        keys = keys.union(s.index, sort=False)
+    keys = keys.sort_values()
+    return keys, np.vstack([s.reindex(keys, fill_value=0).to_numpy(dtype="int64") for s in series])
+
+
 def _share_rows(
     keys: pd.Index,
-    a: pd.Series,
-    b: pd.Series,
+    counts: np.ndarray,
     n_a: int,
     n_b: int,
     confidence: float,
     min_count: int,
 ) -> dict[str, Any]:
-    k_a = a.reindex(keys, fill_value=0).to_numpy(dtype="int64")
-    k_b = b.reindex(keys, fill_value=0).to_numpy(dtype="int64")
+    """The share tests of two groups' counts (rows of ``counts``) on ``keys``."""
+    k_a, k_b = counts[0], counts[1]
     res = stattests.share_tests(k_a, n_a, k_b, n_b, confidence=confidence, min_count=min_count)
     return {"cases_a": k_a, "cases_b": k_b, **{k: res[k] for k in res}}
 
@@ -328,11 +343,10 @@ def _shares(
     for a, b in pairs:
         sa = data[a].edges if kind == "edges" else data[a].variants
         sb = data[b].edges if kind == "edges" else data[b].variants
-        keys = sa.index.union(sb.index, sort=False)
+        keys, counts = _aligned_counts([sa, sb])
         if len(keys) == 0:
             continue
-        keys = keys.sort_values()
-        rows = _share_rows(keys, sa, sb, data[a].cases, data[b].cases, confidence, min_count)
+        rows = _share_rows(keys, counts, data[a].cases, data[b].cases, confidence, min_count)
         part = pd.DataFrame({"group_a": a, "group_b": b, **rows})
         if kind == "edges":
             part.insert(2, "source", [k[0] for k in keys])
@@ -354,15 +368,14 @@ def _omnibus(
     parts = []
     n = np.array([data[g].cases for g in groups], dtype="int64")
     for kind in ("edge", "variant"):
-        series = [data[g].edges if kind == "edge" else data[g].variants for g in groups]
-        keys = series[0].index
-        for s in series[1:]:
-            keys = keys.union(s.index, sort=False)
+        keys, counts = _aligned_counts(
+            [data[g].edges if kind == "edge" else data[g].variants for g in groups]
+        )
         if len(keys) == 0:
             continue
-        keys = keys.sort_values()
-        k = np.column_stack([s.reindex(keys, fill_value=0).to_numpy(dtype="int64") for s in series])
-        res = stattests.omnibus_share_tests(k, n, min_count=min_count, permutations=permutations, seed=seed)
+        res = stattests.omnibus_share_tests(
+            counts.T, n, min_count=min_count, permutations=permutations, seed=seed
+        )
         part = pd.DataFrame({"kind": kind, **res})
         if kind == "edge":
             part["source"], part["target"], part["variant_id"] = (
@@ -392,12 +405,7 @@ def _distribution(
         tests.append((None, None, groups))
     tests += [(a, b, [a, b]) for a, b in pairs]
     for i, (a, b, members) in enumerate(tests):
-        series = [data[g].variants for g in members]
-        keys = series[0].index
-        for s in series[1:]:
-            keys = keys.union(s.index, sort=False)
-        keys = keys.sort_values()
-        counts = np.vstack([s.reindex(keys, fill_value=0).to_numpy(dtype="int64") for s in series])
+        _, counts = _aligned_counts([data[g].variants for g in members])
         # variants with fewer than min_count cases in all are lumped into one category: each
         # such variant lies wholly in one group whatever the labels, so the plug-in divergence
         # of a sparse tail is large under any permutation and would drown the frequent variants
@@ -571,9 +579,10 @@ def compare(
     log = as_log(log, "compare", **read_options)
     other = None
     if against is not None:
-        if by is not None or groups is not None or rest is not None or consecutive:
+        if by is not None or bins is not None or groups is not None or rest is not None or consecutive:
             raise ArgumentError(
-                "against= compares two logs as a whole; pass it without by=, groups=, rest= or consecutive="
+                "against= compares two logs as a whole; pass it without by=, bins=, groups=, rest= "
+                "or consecutive="
             )
         other = as_log(against, "compare", **read_options)
         if names is None:
@@ -629,6 +638,10 @@ def _compare(
     against: str | None,
 ) -> Comparison:
     data, names = _group_data(mined, mapping)
+    # the cases of segments in no group (without a value, or not chosen): counted, never lost
+    grouped = {label for labels in mapping.values() for label in labels}
+    per_label = mined.variants.groupby("label", sort=False)["cases"].sum()
+    left_out = {str(k): int(v) for k, v in per_label.items() if k not in grouped}
     group_names = list(mapping)
     groups = pd.DataFrame(
         {
@@ -672,6 +685,7 @@ def _compare(
             "permutations": permutations,
             "min_count": min_count,
             "against": against,
+            "left_out": left_out,
             "methods": methods,
         },
     )
@@ -722,7 +736,7 @@ def drift(
     if not log.stats.timed:
         raise ArgumentError("drift needs timestamps: this log has none (pass timestamp= when reading it)")
     by = f"cohort:{period}"
-    mined = _mine(log, by, None)
+    mined = _mine(log, by, None, activities=True)
     periods = [x for x in mined.labels if x != "(none)"]
     if len(periods) < 2:
         raise ArgumentError(
@@ -764,13 +778,14 @@ def _touchpoints(
     alpha: float,
 ) -> pd.DataFrame:
     acts = mined.activities
+    assert acts is not None  # mined with activities=True
     cases = dict(zip(comparison.groups["group"], comparison.groups["cases"]))
     parts = []
     for a, b in pairs:
-        sa = acts[acts["label"] == a].set_index("activity")["cases"]
-        sb = acts[acts["label"] == b].set_index("activity")["cases"]
-        keys = sa.index.union(sb.index).sort_values()
-        res = _share_rows(keys, sa, sb, int(cases[a]), int(cases[b]), confidence, min_count)
+        keys, counts = _aligned_counts(
+            [acts[acts["label"] == g].set_index("activity")["cases"] for g in (a, b)]
+        )
+        res = _share_rows(keys, counts, int(cases[a]), int(cases[b]), confidence, min_count)
         part = pd.DataFrame(
             {
                 "period": a,

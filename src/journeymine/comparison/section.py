@@ -334,8 +334,8 @@ def _variant_text(value: Any) -> tuple[str, str]:
     return " → ".join(steps[:4]) + f" → … ({len(steps) - 6} more) → " + " → ".join(steps[-2:]), full
 
 
-def _count(value: Any) -> str:
-    return "" if _missing(value) else f"{format_count(value)} cases"
+def _count(value: Any, what: str = "cases") -> str:
+    return "" if _missing(value) else f"{format_count(value)} {what}"
 
 
 def _edge_cells(r: Mapping[str, Any], confidence: float) -> list[str]:
@@ -369,11 +369,13 @@ def _duration_cells(r: Mapping[str, Any], confidence: float) -> list[str]:
     from journeymine.heuristics.sections import signed_duration
     from journeymine.views.diffmap import p_text
 
-    what = "whole case" if str(r.get("level")) == "case" else f"{r.get('source')} → {r.get('target')}"
+    case_level = str(r.get("level")) == "case"
+    what = "whole case" if case_level else f"{r.get('source')} → {r.get('target')}"
+    counted = "cases" if case_level else "transitions"  # a transition counts once per occurrence
     return [
         _esc(what),
-        _cell(format_duration(r.get("median_a_s")), _count(r.get("n_a"))),
-        _cell(format_duration(r.get("median_b_s")), _count(r.get("n_b"))),
+        _cell(format_duration(r.get("median_a_s")), _count(r.get("n_a"), counted)),
+        _cell(format_duration(r.get("median_b_s")), _count(r.get("n_b"), counted)),
         _difference(r.get("diff_s"), r.get("ci_low_s"), r.get("ci_high_s"), signed_duration, confidence),
         _esc(_signed(r.get("effect"))),
         _cell(p_text(r.get("q")), str(r.get("test") or "")),
@@ -461,18 +463,9 @@ def _family(
 def _table(
     header: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[bool], caption: str = ""
 ) -> str:
-    """A table of already escaped cells, in the report's look."""
-    num = ' class="jm-n"'
-    head = "".join(f'<th scope="col"{num if n else ""}>{_esc(h)}</th>' for h, n in zip(header, numeric))
-    body = "".join(
-        "<tr>" + "".join(f"<td{num if n else ''}>{c}</td>" for c, n in zip(row, numeric)) + "</tr>"
-        for row in rows
-    )
-    cap = f"<caption>{_esc(caption)}</caption>" if caption else ""
-    return (
-        f'<div class="jm-scroll"><table class="jm-table jm-compact">{cap}<thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table></div>"
-    )
+    from journeymine.views.report import table_html
+
+    return table_html(header, rows, numeric, caption=caption, cls="jm-compact")
 
 
 # -- methods ------------------------------------------------------------------------------------------

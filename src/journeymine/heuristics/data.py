@@ -40,7 +40,7 @@ import numpy as np
 
 from journeymine.display import segment_text
 from journeymine.heuristics.finding import Finding, Impact, Metric, SegmentShare
-from journeymine.stats import cohen_d, cohen_h, wilson
+from journeymine.stats import cohen_d, cohen_h, newcombe, wilson
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -471,15 +471,8 @@ class JourneyData:
         """Newcombe's hybrid score interval of ``k1/n1 - k2/n2`` (method 10, from Wilson's), at
         ``confidence`` (default: :attr:`confidence`; a heuristic testing several candidates
         passes a Bonferroni-adjusted level)."""
-        level = self.confidence if confidence is None else confidence
-        l1, u1 = wilson(k1, n1, level)
-        l2, u2 = wilson(k2, n2, level)
-        p1, p2 = k1 / n1, k2 / n2
-        d = p1 - p2
-        return (
-            d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2),
-            d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2),
-        )
+        low, high = newcombe(k1, n1, k2, n2, self.confidence if confidence is None else confidence)
+        return float(low), float(high)
 
     def _mean_difference(self, metric: Metric, a: np.ndarray, b: np.ndarray, *, harm: float) -> Impact:
         if a.size < 2 or b.size < 2:

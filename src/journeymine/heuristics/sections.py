@@ -336,18 +336,9 @@ def _esc(text: Any) -> str:
 def _table(
     header: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[bool], cls: str = ""
 ) -> str:
-    """A table of already escaped cells, in the report's look."""
-    num = ' class="jm-n"'
-    head = "".join(f'<th scope="col"{num if n else ""}>{_esc(h)}</th>' for h, n in zip(header, numeric))
-    body = "".join(
-        "<tr>" + "".join(f"<td{num if n else ''}>{c}</td>" for c, n in zip(row, numeric)) + "</tr>"
-        for row in rows
-    )
-    extra = f" {cls}" if cls else ""
-    return (
-        f'<div class="jm-scroll"><table class="jm-table{extra}"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table></div>"
-    )
+    from journeymine.views.report import table_html
+
+    return table_html(header, rows, numeric, cls=cls)
 
 
 def _card(label: str, value: str, note: str = "", *, kind: str = "") -> str:

@@ -98,6 +98,7 @@ __all__ = [
     "journeymine_register_report_sections",
     "report",
     "script_json",
+    "table_html",
 ]
 
 #: the detail levels process maps are drawn at (the share of transitions their edges cover)
@@ -942,10 +943,22 @@ def _share_bar(share: float, largest: float = 1.0, colour: str = "") -> str:
     )
 
 
-def _table(
-    header: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[bool], caption: str = ""
+def table_html(
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    numeric: Sequence[bool],
+    caption: str = "",
+    cls: str = "",
 ) -> str:
-    """A table of already escaped cells."""
+    """A table in the report's look, for every section: ``header`` (plain text, escaped here),
+    ``rows`` of already escaped cells, ``numeric`` columns right-aligned, an optional caption
+    and an extra class (``"jm-compact"``).
+
+    Examples
+    --------
+    >>> table_html(["Touchpoint", "Cases"], [["Chat", "12"]], [False, True], cls="jm-compact")[:58]
+    '<div class="jm-scroll"><table class="jm-table jm-compact">'
+    """
     num = ' class="jm-n"'
     head = "".join(f'<th scope="col"{num if n else ""}>{esc(h)}</th>' for h, n in zip(header, numeric))
     body = "".join(
@@ -953,10 +966,12 @@ def _table(
         for row in rows
     )
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    extra = f" {cls}" if cls else ""
     return (
-        f'<div class="jm-scroll"><table class="jm-table">{cap}<thead><tr>{head}</tr></thead>'
+        f'<div class="jm-scroll"><table class="jm-table{extra}">{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></div>"
     )
+
 
 
 class OverviewSection:
@@ -999,7 +1014,7 @@ class OverviewSection:
             ("Set aside", format_count(s.invalid_rows)),
         ]
         quality_rows += [(f"– {reason}", format_count(n)) for reason, n in context.stats.invalid_reasons]
-        quality = _table(
+        quality = table_html(
             ["Rows of the source", ""],
             [(esc(k), esc(v)) for k, v in quality_rows],
             [False, True],
@@ -1047,7 +1062,7 @@ class OverviewSection:
             if completed:
                 row.append(esc(format_share(completed.get(context.journey_segment(segment), math.nan))))
             rows.append(row)
-        return f"<div><h3>Segments</h3>{_table(header, rows, numeric)}</div>"
+        return f"<div><h3>Segments</h3>{table_html(header, rows, numeric)}</div>"
 
 
 class ProcessMapSection:
@@ -1249,7 +1264,7 @@ class JourneyMapSection:
             )
             for r in moments.to_dict("records")
         ]
-        table = _table(
+        table = table_html(
             ["Rank", "Touchpoint", "Stage", "Driver", "Effect", "q", "Customers"],
             rows,
             [True, False, False, False, True, True, True],
