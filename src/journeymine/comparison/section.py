@@ -55,6 +55,9 @@ __all__ = ["MAX_MAPS", "TOP", "ComparisonSection", "journeymine_register_report_
 TOP = 15
 #: difference maps drawn at most (one per pair; more groups give many pairs)
 MAX_MAPS = 6
+#: a pair's difference map in the report leaves out edges under ``DENSE_MIN_SHARE`` of the cases
+#: (in both groups) once the pair has more than ``DENSE_EDGES`` edges; its footnote counts them
+DENSE_EDGES, DENSE_MIN_SHARE = 60, 0.02
 #: the note every comparison of groups of customers carries
 ASSOCIATION = (
     "These are differences between groups of customers as they are, not the effect of being in "
@@ -274,7 +277,10 @@ def _maps(comparison: Comparison, context: ReportContext) -> str:
     if not pairs:
         return ""
     out = []
+    edges = comparison.edges
     for a, b in pairs[:MAX_MAPS]:
+        n_edges = int(((edges["group_a"] == a) & (edges["group_b"] == b)).sum()) if len(edges) else 0
+        dense = {"min_share": DENSE_MIN_SHARE} if n_edges > DENSE_EDGES else {}
         # the map's own heading names the pair and holds the colour key
         out.append(
             context.picture(
@@ -283,6 +289,7 @@ def _maps(comparison: Comparison, context: ReportContext) -> str:
                 format="svg",
                 label=f"Difference map: {a} vs {b}",
                 pair=(a, b),
+                **dense,
             )
         )
     if len(pairs) > MAX_MAPS:
