@@ -253,6 +253,50 @@ def _mapping_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--na-values", help="comma-separated texts that mean missing in a CSV")
     source.add_argument("--sql-table", dest="sql_table", help="table to read from a database URL")
     source.add_argument("--query", help="query to run on a database URL")
+    source.add_argument(
+        "--engine-setting",
+        action="append",
+        dest="engine_settings",
+        metavar="KEY=VALUE",
+        help="an engine setting, as in Python (repeatable): duckdb memory_limit=4GB, threads=2, "
+        "temp_directory=DIR, database=FILE; spark master=local[2] or any spark.* key",
+    )
+    kept = parser.add_argument_group("filters (inside the engine; what they remove is counted on stderr)")
+    kept.add_argument(
+        "--keep",
+        action="append",
+        metavar="COL=V1,V2",
+        help="only the events whose COL holds one of the values (repeatable: all must match)",
+    )
+    kept.add_argument(
+        "--keep-cases",
+        action="append",
+        metavar="COL=V1,V2",
+        help="only the cases whose case attribute COL holds one of the values (repeatable)",
+    )
+    kept.add_argument(
+        "--period",
+        metavar="START..END",
+        help="a time period: 2011-11 (a month), 2011-11-01..2011-11-15, 2011..; END's unit is included",
+    )
+    kept.add_argument(
+        "--period-mode",
+        choices=("events", "contained", "intersecting"),
+        help="with --period: the events inside (default), the cases entirely inside, or the cases "
+        "with an event inside",
+    )
+    kept.add_argument(
+        "--contains",
+        action="append",
+        metavar="ACTIVITY",
+        help="only the cases that contain this activity (repeatable: all of them)",
+    )
+    kept.add_argument(
+        "--lacks",
+        action="append",
+        metavar="ACTIVITY",
+        help="only the cases that do not contain this activity (repeatable: none of them)",
+    )
 
 
 def _improve_arguments(parser: argparse.ArgumentParser | Any, *, outcome: bool) -> None:
@@ -435,6 +479,12 @@ FLAGS = {
     "na_values": "--na-values",
     "table": "--sql-table",
     "query": "--query",
+    "keep": "--keep",
+    "keep_cases": "--keep-cases",
+    "period": "--period",
+    "period_mode": "--period-mode",
+    "contains": "--contains",
+    "lacks": "--lacks",
     "by": "--by",
     "bins": "--bins",
     "top": "--top",
@@ -556,7 +606,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _compare(args)
             return _demo(args)
     except JourneymineError as exc:
-        print(f"journeymine: error: {cli_words(str(exc))}", file=sys.stderr)
+        text = str(exc) if getattr(exc, "cli_words", False) else cli_words(str(exc))
+        print(f"journeymine: error: {text}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `journeymine mine ... | head`
         return 0
@@ -633,13 +684,72 @@ def _read(args: argparse.Namespace, path: str | None = None) -> EventLog:
         order=args.order,
         timestamp_format=args.timestamp_format,
         connector=args.connector,
-        engine=args.engine,
+        engine=_engine(args),
         on_invalid=args.on_invalid,
         **options,
     )
     for note in getattr(log, "notes", ()):
         print(f"journeymine: note: {cli_words(note)}", file=sys.stderr)
-    return log
+    return _filtered(args, log)
+
+
+def _engine(args: argparse.Namespace) -> Any:
+    """The engine of --engine, created with the --engine-setting values when there are any."""
+    from journeymine.registry import create_engine
+
+    pairs = getattr(args, "engine_settings", None) or []
+    if not pairs:
+        return args.engine
+    settings: dict[str, str] = {}
+    for pair in pairs:
+        key, eq, value = pair.partition("=")
+        if not eq or not key.strip():
+            raise ArgumentError(f"--engine-setting takes KEY=VALUE (memory_limit=4GB), not {pair!r}")
+        settings[key.strip()] = value.strip()
+    cache = args.__dict__.setdefault("_engine_instance", {})
+    if "engine" not in cache:  # one engine for every log a command reads (compare --against)
+        cache["engine"] = create_engine(args.engine or "duckdb", settings, flag="--engine-setting")
+    return cache["engine"]
+
+
+def _values(flag: str, pairs: Sequence[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for pair in pairs:
+        column, eq, values = pair.partition("=")
+        if not eq or not column or not values:
+            raise ArgumentError(f"{flag} takes COL=V1,V2 (lifecycle:transition=COMPLETE), not {pair!r}")
+        out.setdefault(column, []).extend(values.split(","))
+    return out
+
+
+def _filtered(args: argparse.Namespace, log: EventLog) -> EventLog:
+    """The log with the filter flags applied, and on stderr what each step kept."""
+    from journeymine.filters import EmptyFilterError
+
+    options: dict[str, Any] = {}
+    if getattr(args, "keep", None):
+        options["keep"] = _values("--keep", args.keep)
+    if getattr(args, "keep_cases", None):
+        options["keep_cases"] = _values("--keep-cases", args.keep_cases)
+    if getattr(args, "period", None):
+        options["period"] = args.period
+    if getattr(args, "period_mode", None):
+        if not options.get("period"):
+            raise ArgumentError("--period-mode needs --period START..END")
+        options["period_mode"] = args.period_mode
+    for name in ("contains", "lacks"):
+        if getattr(args, name, None):
+            options[name] = list(args.__dict__[name])
+    if not options:
+        return log
+    try:
+        out = log.filter(**options)
+    except EmptyFilterError as exc:
+        raise exc.for_cli() from None
+    if not getattr(args, "quiet", False):
+        for step in out.filters:
+            print(f"journeymine: filter: {step.sentence(cli=True)}", file=sys.stderr)
+    return out
 
 
 def _bins(text: str | None) -> int | list[float] | None:
@@ -739,6 +849,7 @@ def mine_summary(
         "events": log.n_events,
         "cases": log.n_cases,
         "invalid_rows": log.invalid_rows,
+        **({"filters": [f.to_dict() for f in log.filters]} if log.filters else {}),
         "activities": {str(k): int(v) for k, v in acts.items()},
         "dfg": edges,
         "start": {str(k): int(v) for k, v in start.items()},

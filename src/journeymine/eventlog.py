@@ -8,7 +8,7 @@ aggregates; the events themselves stay in the engine.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from journeymine.errors import ArgumentError, ConnectorError
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from journeymine.connectors.base import Connector, Scan
     from journeymine.engines.base import Engine, LogStats, OnInvalid, Relation
+    from journeymine.filters import FilterStep
 
 __all__ = ["CASE_TABLE_COLUMNS", "EventLog", "as_log", "duration_summary", "read_events"]
 
@@ -33,7 +34,7 @@ def read_events(
     source: Any,
     *,
     case: str | None = None,
-    activity: str | None = None,
+    activity: str | Sequence[str] | None = None,
     timestamp: str | None = None,
     channel: str | None = None,
     order: str | None = None,
@@ -101,7 +102,7 @@ def read_events(
     scan = conn.scan(source, **options)
     schema = Schema(
         case=case,
-        activity=activity,
+        activity=activity if activity is None or isinstance(activity, str) else tuple(activity),
         timestamp=timestamp,
         channel=channel,
         order=order,
@@ -164,7 +165,7 @@ class EventLog:
     ('UTC', True)
     """
 
-    __slots__ = ("__weakref__", "_cache", "_engine", "_relation", "_scan", "_schema")
+    __slots__ = ("__weakref__", "_cache", "_engine", "_filters", "_relation", "_scan", "_schema")
 
     def __init__(self, relation: Relation, *, engine: Engine, schema: Schema, scan: Scan) -> None:
         self._relation = relation
@@ -172,6 +173,7 @@ class EventLog:
         self._schema = schema
         self._scan = scan
         self._cache: dict[str, Any] = {}
+        self._filters: tuple[FilterStep, ...] = ()
 
     @classmethod
     def _adopt(cls, log: EventLog) -> Any:
@@ -184,15 +186,113 @@ class EventLog:
             log._scan,
         )
         obj._cache = {}
+        obj._filters = log._filters
         return obj
 
     def __repr__(self) -> str:
         s = self.stats
         aside = f", {s.invalid_rows:,} rows set aside" if s.invalid_rows else ""
+        aside += f", {s.filtered:,} events filtered out" if self._filters else ""
         return (
             f"<EventLog {self.source}: {s.events:,} events, {s.cases:,} cases, "
             f"{s.activities:,} activities{aside}; engine {self._engine.name}>"
         )
+
+    # -- filters ------------------------------------------------------------------------------
+
+    def filter(
+        self,
+        *,
+        keep: Mapping[str, Any] | None = None,
+        keep_cases: Mapping[str, Any] | None = None,
+        period: Any = None,
+        period_mode: str = "events",
+        contains: str | Sequence[str] | None = None,
+        lacks: str | Sequence[str] | None = None,
+        starts_with: str | Sequence[str] | None = None,
+        ends_with: str | Sequence[str] | None = None,
+        size: int | tuple[int | None, int | None] | None = None,
+        top_variants: int | None = None,
+        coverage: float | None = None,
+    ) -> EventLog:
+        """A new log with only what the filters keep; this one is unchanged.
+
+        The events stay in the engine (a lazy relation over this log's); every verb works on the
+        result as on a log read from only the kept rows. The steps are applied in the order
+        below (events, then cases, then variants); chain calls for another order. What each
+        step removed is in :attr:`filters`, and ``stats.filtered`` counts the events removed.
+        See :mod:`journeymine.filters` and ``docs/filters.md``.
+
+        Parameters
+        ----------
+        keep : dict, optional
+            ``{column: value or list}``: the events whose column holds one of the values (text
+            exactly, numbers by value, booleans as ``true``/``false``); several columns must all
+            match.
+        keep_cases : dict, optional
+            ``{column: value or list}``: the cases whose case attribute holds one of the values.
+        period : str or (start, end), optional
+            ``"START..END"``, one unit (``"2011-11"`` is November 2011) or a pair of times;
+            START inclusive, END exclusive (a unit's end is the end of the unit).
+        period_mode : {"events", "contained", "intersecting"}
+            Keep the events inside the period; the cases entirely inside it; or the cases with
+            an event inside it (all their events).
+        contains, lacks : str or list of str, optional
+            The cases that contain every one of these activities; that contain none of them.
+        starts_with, ends_with : str or list of str, optional
+            The cases whose first (last) activity is one of these.
+        size : int or (min, max), optional
+            Events per case: exactly ``size``, or between ``min`` and ``max`` inclusive
+            (``None`` for open).
+        top_variants : int, optional
+            The cases of the ``top_variants`` most frequent variants (ties by variant id).
+        coverage : float, optional
+            The cases of the most frequent variants that together cover at least this share of
+            the cases (``0.8``).
+
+        Returns
+        -------
+        EventLog
+
+        Raises
+        ------
+        ArgumentError
+            An unknown column or activity (with the close names), a period that is not one, a
+            period on a log without timestamps, or a step that keeps no events.
+
+        Examples
+        --------
+        >>> import journeymine as jm
+        >>> log = jm.datasets.load_demo_log()
+        >>> applied = log.filter(contains="Contract signed", keep_cases={"segment": "mover"})
+        >>> applied.n_cases < log.n_cases, applied.rows_read == applied.n_events + applied.stats.filtered
+        (True, True)
+        >>> [f.argument for f in applied.filters]
+        ["keep_cases={'segment': ['mover']}", "contains=['Contract signed']"]
+        """
+        from journeymine.filters import apply_filters
+
+        options: dict[str, Any] = {
+            "keep": keep,
+            "keep_cases": keep_cases,
+            "period": period,
+            "contains": contains,
+            "lacks": lacks,
+            "starts_with": starts_with,
+            "ends_with": ends_with,
+            "size": size,
+            "top_variants": top_variants,
+            "coverage": coverage,
+        }
+        if period_mode != "events":
+            options["period_mode"] = period_mode
+        return apply_filters(self, options)
+
+    @property
+    def filters(self) -> tuple[FilterStep, ...]:
+        """The filter steps that made this log from the one read, in order (empty for a log
+        as read): what each kept, as :class:`journeymine.filters.FilterStep`."""
+        return self._filters
 
     # -- what it is ---------------------------------------------------------------------------
 
@@ -247,7 +347,7 @@ class EventLog:
 
     @property
     def rows_read(self) -> int:
-        """Rows in the source; always ``n_events + invalid_rows``."""
+        """Rows in the source; always ``n_events + invalid_rows + stats.filtered``."""
         return self.stats.rows_read
 
     @property

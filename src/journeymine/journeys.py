@@ -321,7 +321,7 @@ def cut_journeys(
     new = read_events(
         kept.reset_index(drop=True),
         case="journey",
-        activity=schema.activity,
+        activity=schema.activity_name,
         timestamp=schema.timestamp if log.stats.timed else None,
         channel=schema.channel,
         order=order,
@@ -333,7 +333,13 @@ def cut_journeys(
 
 
 def _original_names(schema: Any) -> dict[str, str]:
-    names = {"case": schema.case, "activity": schema.activity, "timestamp": schema.timestamp or "timestamp"}
+    # a composite activity's label goes back under its name ("concept:name+lifecycle:transition",
+    # read again as one column); its parts are columns of their own
+    names = {
+        "case": schema.case,
+        "activity": schema.activity_name,
+        "timestamp": schema.timestamp or "timestamp",
+    }
     if schema.channel:
         names["channel"] = schema.channel
     return names

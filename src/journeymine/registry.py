@@ -957,6 +957,59 @@ def get_engine(engine: str | Engine | None = None) -> Engine:
         return _engines[engine]
 
 
+def create_engine(name: str, settings: Mapping[str, Any], *, flag: str = "settings") -> Engine:
+    """A new engine by name with ``settings`` given as text (from the command line's
+    ``--engine-setting KEY=VALUE``), under the same names as in Python.
+
+    Text that is a whole number becomes an int (``threads=2``); for Spark, a key with a dot
+    (``spark.driver.maxResultSize``) is a Spark setting (``config=``). A setting the engine does
+    not take is an :class:`~journeymine.errors.ArgumentError` naming the ones it does.
+
+    Examples
+    --------
+    >>> create_engine("duckdb", {"memory_limit": "1GB", "threads": "1"}).threads
+    1
+    """
+    from journeymine.errors import ArgumentError
+
+    known = engines()
+    if name not in known:
+        raise ArgumentError(f"no engine {name!r}; engines: {', '.join(sorted(known))}")
+    factory = known[name]
+    values: dict[str, Any] = {}
+    config: dict[str, str] = {}
+    for key, value in settings.items():
+        if "." in key and name == "spark":
+            config[key] = str(value)
+        else:
+            values[key] = int(value) if isinstance(value, str) and value.isdigit() else value
+    if config:
+        values["config"] = {**values.get("config", {}), **config}
+    try:
+        engine = factory.create(**values)
+    except TypeError as exc:
+        accepted = ""
+        params = _engine_parameters(factory)
+        if params:
+            accepted = f"; the {name} engine takes {', '.join(params)}"
+        raise ArgumentError(f"{flag}: {exc}{accepted}") from None
+    return engine
+
+
+def _engine_parameters(factory: Any) -> list[str]:
+    """The keyword settings an engine factory's engine takes (from its class signature)."""
+    import inspect
+
+    made = inspect.signature(factory.create).return_annotation
+    cls = made if isinstance(made, type) else None
+    if cls is None:
+        module = inspect.getmodule(factory)
+        cls = getattr(module, str(made), None) if module is not None else None
+    if not isinstance(cls, type):
+        return []
+    return [p for p in inspect.signature(cls).parameters if p not in ("self", "session")]
+
+
 def resolve_connector(source: Any) -> Connector:
     """Pick the connector for ``source``: a plugin's claim first, else the file ending.
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from journeymine.errors import SchemaError
 
-__all__ = ["XES_ACTIVITY", "XES_CASE", "XES_TIMESTAMP", "Schema"]
+__all__ = ["ACTIVITY_SEPARATOR", "XES_ACTIVITY", "XES_CASE", "XES_TIMESTAMP", "Schema"]
 
 XES_CASE = "case:concept:name"
 XES_ACTIVITY = "concept:name"
@@ -40,6 +40,8 @@ COMMON_TIMESTAMP_FORMATS: tuple[str, ...] = (
     "%m/%d/%Y",
     "%Y%m%d%H%M%S",
 )
+#: joins the parts of a composite activity (``activity=["concept:name", "lifecycle:transition"]``)
+ACTIVITY_SEPARATOR = "+"
 #: numeric timestamps, by unit
 EPOCH_FORMATS = {"epoch_s": 1_000_000, "epoch_ms": 1_000, "epoch_us": 1}
 
@@ -75,18 +77,66 @@ class Schema:
     """
 
     case: str | None = None
-    activity: str | None = None
+    activity: str | tuple[str, ...] | None = None
     timestamp: str | None = None
     channel: str | None = None
     order: str | None = None
     timestamp_format: str | None = None
 
+    def __post_init__(self) -> None:
+        activity: object = self.activity
+        if isinstance(activity, list):  # a list given despite the type: taken as the tuple
+            object.__setattr__(self, "activity", activity := tuple(activity))
+        if isinstance(activity, tuple):
+            if len(activity) == 1:
+                object.__setattr__(self, "activity", activity[0])
+            elif not activity or not all(isinstance(a, str) and a for a in activity):
+                raise SchemaError(
+                    "activity= takes a column name or a list of two or more column names, "
+                    f"not {list(activity)!r}"
+                )
+            elif len(set(activity)) < len(activity):
+                raise SchemaError(f"activity={list(activity)!r} names a column twice")
+
+    @property
+    def activity_columns(self) -> tuple[str, ...]:
+        """The column(s) the activity is made of: one, or the parts of a composite activity.
+
+        Examples
+        --------
+        >>> Schema(activity=["concept:name", "lifecycle:transition"]).activity_columns
+        ('concept:name', 'lifecycle:transition')
+        """
+        if self.activity is None:
+            return ()
+        return self.activity if isinstance(self.activity, tuple) else (self.activity,)
+
+    @property
+    def activity_name(self) -> str | None:
+        """The activity's name as a column: the column itself, or a composite activity's parts
+        joined by ``+`` (``"concept:name+lifecycle:transition"``), the name its label takes in
+        tables of events.
+
+        A composite activity's label is the text of each part joined by
+        :data:`ACTIVITY_SEPARATOR` (``"A_SUBMITTED+COMPLETE"``); a blank or missing part is the
+        empty text (``"A_SUBMITTED+"``), and a row whose parts are all blank is invalid
+        (``"empty activity"``).
+
+        Examples
+        --------
+        >>> Schema(activity=["concept:name", "lifecycle:transition"]).activity_name
+        'concept:name+lifecycle:transition'
+        """
+        cols = self.activity_columns
+        return ACTIVITY_SEPARATOR.join(cols) if cols else None
+
     @property
     def mapped(self) -> dict[str, str]:
-        """The parts given, as ``{part: column}`` (``{"case": "user_id", ...}``)."""
+        """The parts given, as ``{part: column}`` (``{"case": "user_id", ...}``); a composite
+        activity maps its first column (see :attr:`activity_columns` for all)."""
         parts = {
             "case": self.case,
-            "activity": self.activity,
+            "activity": self.activity_columns[0] if self.activity_columns else None,
             "timestamp": self.timestamp,
             "channel": self.channel,
             "order": self.order,
@@ -110,6 +160,19 @@ class Schema:
         """
         cols = list(columns)
         filled = self
+        act = self.activity
+        if isinstance(act, str) and act not in cols and ACTIVITY_SEPARATOR in act:
+            # "concept:name+lifecycle:transition" (the command line's way): a composite activity
+            # when every part is a column
+            parts = tuple(p for p in act.split(ACTIVITY_SEPARATOR))
+            if all(p in cols for p in parts):
+                filled = replace(filled, activity=parts)
+            else:
+                missing = next(p for p in parts if p not in cols)
+                raise SchemaError(
+                    _missing("activity", missing, cols, where)
+                    + f" (a composite activity {act!r} joins the columns named between the '+')"
+                )
         # the user's timestamp= or order= is a choice of how to order events: it replaces the
         # suggested timestamp and order both (a suggested order is no tie-breaker of the user's time)
         ordered = self.timestamp is not None or self.order is not None
@@ -136,11 +199,12 @@ class Schema:
                 f"no timestamp column given for {where}; pass timestamp=... "
                 f"or, for a log without times, order=... (available: {_list(cols)})"
             )
-        for part, column in filled.mapped.items():
+        named = [*filled.mapped.items(), *(("activity", c) for c in filled.activity_columns[1:])]
+        for part, column in named:
             if column not in cols:
                 raise SchemaError(_missing(part, column, cols, where))
         seen: dict[str, str] = {}
-        for part, column in filled.mapped.items():
+        for part, column in named:
             if column in seen:
                 raise SchemaError(
                     f"column {column!r} is mapped twice in {where}: as {seen[column]} and as {part}"

@@ -280,7 +280,7 @@ def _maps(comparison: Comparison, context: ReportContext) -> str:
     edges = comparison.edges
     for a, b in pairs[:MAX_MAPS]:
         n_edges = int(((edges["group_a"] == a) & (edges["group_b"] == b)).sum()) if len(edges) else 0
-        dense = {"min_share": DENSE_MIN_SHARE} if n_edges > DENSE_EDGES else {}
+        dense: dict[str, Any] = {"min_share": DENSE_MIN_SHARE} if n_edges > DENSE_EDGES else {}
         # the map's own heading names the pair and holds the colour key
         out.append(
             context.picture(

@@ -30,7 +30,18 @@ if TYPE_CHECKING:
     from journeymine.schema import Schema
     from journeymine.segments import Segmentation
 
-__all__ = ["DURATION_BINS", "Engine", "EngineFactory", "LogStats", "OnInvalid", "Relation", "bin_seconds"]
+__all__ = [
+    "DURATION_BINS",
+    "FILTER_KINDS",
+    "PERIOD_MODES",
+    "Engine",
+    "EngineFactory",
+    "Filter",
+    "LogStats",
+    "OnInvalid",
+    "Relation",
+    "bin_seconds",
+]
 
 OnInvalid = Literal["raise", "quarantine"]
 
@@ -76,6 +87,9 @@ class LogStats:
         when the log has no timestamps.
     timed : bool
         Whether the log has timestamps (``False`` for an order-only log: durations are absent).
+    filtered : int
+        Valid events removed by filters (:meth:`journeymine.EventLog.filter`), so that
+        ``rows_read == events + invalid_rows + filtered`` always; 0 for a log as read.
     invalid_reasons : tuple of (str, int)
         The rows set aside per reason (``("empty case id", 24)``), the most frequent first; the
         counts add up to ``invalid_rows``. Counted by the engine while it loads, so that a
@@ -90,6 +104,7 @@ class LogStats:
     timezone: str | None
     timed: bool
     invalid_reasons: tuple[tuple[str, int], ...] = ()
+    filtered: int = 0
 
     @staticmethod
     def count_reasons(reasons: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
@@ -102,6 +117,54 @@ class LogStats:
         """
         counted = ((str(k), int(v)) for k, v in reasons.items() if v)
         return tuple(sorted(counted, key=lambda kv: (-kv[1], kv[0])))
+
+
+#: what :class:`Filter` can keep
+FILTER_KINDS = ("events", "cases", "period", "contains", "starts", "ends", "size", "variants")
+#: how a period filter treats cases: keep the events inside, the cases entirely inside, the cases
+#: that have an event inside
+PERIOD_MODES = ("events", "contained", "intersecting")
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One step of :meth:`Engine.filter`: what to keep. Checked and built above the engine
+    (:meth:`journeymine.EventLog.filter`); an engine may take every field as valid.
+
+    - ``kind="events"``: the events whose ``column`` matches one of ``values``.
+    - ``kind="cases"``: the cases whose value of ``column`` (a case attribute: the case's one
+      value, or its first event's with a value when it varies) matches one of ``values``.
+    - ``kind="period"``: by ``mode`` (:data:`PERIOD_MODES`), the events with
+      ``start <= t < end``; the cases with ``start <= first`` and ``last < end``; or the cases
+      with ``first < end`` and ``last >= start`` (``start`` / ``end`` in microseconds as the
+      engine holds times, ``None`` for open). Only for a timed log.
+    - ``kind="contains"``: the cases that contain every activity of ``values``.
+    - ``kind="starts"`` / ``"ends"``: the cases whose first / last activity is one of ``values``.
+    - ``kind="size"``: the cases with ``low <= events <= high`` (``None`` for open).
+    - ``kind="variants"``: the ``top`` most frequent variants (by cases, ties by variant id), or
+      with ``coverage`` the fewest of the most frequent variants, in that order, whose cases
+      reach at least that share of all cases.
+
+    ``negate=True`` keeps what the step would remove (``events``, ``cases``: the rest, including
+    the rows or cases with no value; ``contains``: the cases that contain none of ``values``;
+    ``starts``, ``ends``: the others).
+
+    A value matches by the column's type: a text column by equal text; a numeric column (integers,
+    decimals, floats) numerically (a value that is not a number matches nothing); a boolean
+    column by ``"true"`` / ``"false"`` (any case). ``values`` are text.
+    """
+
+    kind: str
+    column: str | None = None
+    values: tuple[str, ...] = ()
+    negate: bool = False
+    start: int | None = None
+    end: int | None = None
+    mode: str = "events"
+    low: int | None = None
+    high: int | None = None
+    top: int | None = None
+    coverage: float | None = None
 
 
 class Relation(Protocol):
@@ -122,6 +185,16 @@ class Engine(Protocol):
 
         Built once per log and reused by every verb below.
         """
+        ...
+
+    def filter(self, rel: Relation, step: Filter) -> Relation:
+        """A new relation over the events of ``rel`` that ``step`` keeps; ``rel`` is unchanged.
+
+        Lazy where the engine can be (no copy of the events), and prepared like a loaded log:
+        every verb works on it, in the canonical order, with its own ``stats`` (events, cases
+        and activities recounted; ``rows_read``, ``invalid_rows`` and ``invalid_reasons`` those
+        of the source; ``filtered`` adds the events this step removed). Its quarantine is that
+        of ``rel``. A step may keep nothing (``stats.events == 0``): the caller reports it."""
         ...
 
     def quarantine(self, rel: Relation) -> pa.Table:

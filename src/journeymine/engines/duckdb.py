@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import re
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from journeymine import progress
-from journeymine.engines.base import DURATION_BINS, LogStats, OnInvalid
+from journeymine.engines.base import DURATION_BINS, Filter, LogStats, OnInvalid
 from journeymine.engines.rules import (
     EXAMPLES,
     ISO,
@@ -36,7 +37,7 @@ from journeymine.engines.rules import (
 )
 from journeymine.errors import ConnectorError, EngineError, SchemaError
 from journeymine.hookspecs import hookimpl
-from journeymine.schema import EPOCH_FORMATS, Schema
+from journeymine.schema import ACTIVITY_SEPARATOR, EPOCH_FORMATS, Schema
 from journeymine.segments import warn_varying
 
 if TYPE_CHECKING:
@@ -49,6 +50,15 @@ if TYPE_CHECKING:
 __all__ = ["DuckDBEngine", "DuckDBEngineFactory", "journeymine_register_engines"]
 
 ROW = "__jm_row"
+#: the tables of a loaded log that the relations filtered from it share (never their own)
+SHARED = frozenset({"src", "raw", "bad", "rej", "rejscan", "arrow"})
+#: a number in a filter's values, by the pattern both engines read alike (as measures do)
+NUMBER = re.compile(r"\s*([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(?i:inf|infinity))\s*")
+#: DuckDB's numeric types, by exact name (a test for "INT" would let INTERVAL and BIGINT[] through)
+NUMERIC_TYPES = frozenset(
+    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE"}
+    | {"U" + t for t in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")}
+)
 #: times parsed while a CSV is read (microseconds), and whether each carried a UTC offset
 TS, TZK = "__jm_t", "__jm_tzk"
 
@@ -89,8 +99,21 @@ class DuckRelation:
     bad_rows: int = 0
     tables: list[str] = field(default_factory=list)
     cache: dict[Any, Any] = field(default_factory=dict)
+    #: the relation this one was filtered from (kept alive by this reference), or None
+    parent: DuckRelation | None = None
+
+    @property
+    def root(self) -> DuckRelation:
+        """The loaded log this relation was filtered from (itself when it was loaded)."""
+        rel = self
+        while rel.parent is not None:
+            rel = rel.parent
+        return rel
 
     def t(self, name: str) -> str:
+        """A table of this relation, quoted; the source tables are the loaded log's."""
+        if self.parent is not None and name in SHARED:
+            return self.root.t(name)
         return q(f"{self.prefix}{name}")
 
     def line_row(self, r: int) -> int:
@@ -474,7 +497,7 @@ class DuckDBEngine:
         # every row, parsed: r (input row), c (case), a (activity), t (microseconds), o (order)
         rel.parsed = (
             f"(SELECT {q(ROW)} AS r, CAST({q(schema.case)} AS VARCHAR) AS c, "
-            f"CAST({q(schema.activity)} AS VARCHAR) AS a, {ts_raw} AS traw, "
+            f"{_activity_expr(schema)} AS a, {ts_raw} AS traw, "
             f"{ts} AS t, {tzk} AS tzk, {o_raw} AS oraw, {o} AS o "
             f"FROM {rel.t('src')})"
         )
@@ -570,6 +593,149 @@ class DuckDBEngine:
             invalid_reasons=LogStats.count_reasons(rel.cache["reasons"]),
         )
 
+    # -- filter -------------------------------------------------------------------------------
+
+    def filter(self, rel: DuckRelation, step: Filter) -> DuckRelation:
+        """A new relation over the events of ``rel`` that ``step`` keeps (see
+        :class:`journeymine.engines.base.Filter`); ``rel`` is unchanged.
+
+        The kept events are a query over ``rel``'s valid rows, never a copy: an event step is a
+        predicate on them, a case step keeps the cases of a small table computed from ``rel``'s
+        prepared cases. The new relation holds ``rel`` (whose source tables it reads) and is
+        prepared like a loaded log, with tables of its own.
+
+        Parameters
+        ----------
+        rel : DuckRelation
+            The log to filter (loaded, or filtered before).
+        step : Filter
+            What to keep.
+
+        Returns
+        -------
+        DuckRelation
+            Its ``stats`` recount events, cases and activities; ``filtered`` adds the events
+            this step removed.
+
+        Raises
+        ------
+        SchemaError
+            A value filter on a column that holds neither text, numbers nor booleans.
+        """
+        prefix = f"jm{next(self._ids)}_"
+        child = DuckRelation(self, prefix, rel.scan, rel.schema, rel.columns, dict(rel.types), parent=rel)
+        weakref.finalize(child, self._forget, child.tables)
+        child.reject_lines = rel.reject_lines
+        child.parsed, child.bad_rows = rel.parsed, rel.bad_rows
+        for key in ("preparsed", "text", "tz", "timestamp_format", "total", "invalid", "reasons"):
+            if key in rel.cache:
+                child.cache[key] = rel.cache[key]
+        keep = self._kept(rel, child, step)
+        child.valid = f"(SELECT r, c, a, t, o FROM {rel.valid} WHERE {keep})"
+        with progress.step("filtering events"):
+            self._prepare(child)
+        filtered = rel.stats.filtered + rel.stats.events - child.stats.events
+        child.stats = replace(child.stats, filtered=filtered)
+        return child
+
+    def _kept(self, rel: DuckRelation, child: DuckRelation, step: Filter) -> str:
+        """SQL: the condition on ``rel``'s valid rows (``r``, ``c``, ``a``, ``t``, ``o``) that
+        keeps the events of ``step``. Case steps first store their cases in ``child``'s table
+        ``keep`` (one column ``c``)."""
+        kind, negate = step.kind, step.negate
+        if kind == "events":
+            column = step.column or ""
+            match = self._match(f"src.{q(column)}", rel.types.get(column, ""), step.values, column)
+            wanted = f"NOT coalesce({match}, false)" if negate else f"coalesce({match}, false)"
+            return f"r IN (SELECT src.{q(ROW)} FROM {rel.t('src')} src WHERE {wanted})"
+        if kind == "period" and step.mode == "events":
+            bounds = [f"t >= {int(step.start)}" if step.start is not None else "true"]
+            bounds.append(f"t < {int(step.end)}" if step.end is not None else "true")
+            return " AND ".join(bounds)
+        cs = rel.t("cs")
+        if kind == "cases":
+            column = step.column or ""
+            self._match("v", rel.types.get(column, ""), step.values, column)  # a date: refused first
+            table = self._attribute(rel, column)
+            typ = self._rows(f"SELECT typeof(v) FROM {table} LIMIT 1")
+            typ_name = str(typ[0][0]) if typ else rel.types.get(column, "")
+            match = self._match("v", typ_name, step.values, column)
+            wanted = f"NOT coalesce({match}, false)" if negate else f"coalesce({match}, false)"
+            cases = f"SELECT c FROM {table} WHERE {wanted}"
+        elif kind == "period":
+            low = f"{int(step.start)}" if step.start is not None else None
+            high = f"{int(step.end)}" if step.end is not None else None
+            if step.mode == "contained":
+                tests = ([f"ts[1] >= {low}"] if low else []) + ([f"ts[-1] < {high}"] if high else [])
+            else:
+                tests = ([f"ts[1] < {high}"] if high else []) + ([f"ts[-1] >= {low}"] if low else [])
+            cases = f"SELECT c FROM {cs} WHERE {' AND '.join(tests) or 'true'}"
+        elif kind in ("contains", "starts", "ends"):
+            names = sorted(set(step.values))
+            acts = rel.t("acts")
+            codes = f"(SELECT coalesce(list(aid), []::INTEGER[]) FROM {acts} WHERE name IN ({_lits(names)}))"
+            if kind == "contains":
+                # every one of the names (one not in the log: no case), or with negate none
+                known = f"(SELECT count(*) FROM {acts} WHERE name IN ({_lits(names)}))"
+                test = (
+                    f"NOT list_has_any(seq, {codes})"
+                    if negate
+                    else f"{known} = {len(names)} AND list_has_all(seq, {codes})"
+                )
+            else:
+                at = "seq[1]" if kind == "starts" else "seq[-1]"
+                test = f"list_contains({codes}, {at})"
+                test = f"NOT ({test})" if negate else test
+            cases = f"SELECT c FROM {cs} WHERE {test}"
+        elif kind == "size":
+            tests = ([f"n >= {int(step.low)}"] if step.low is not None else []) + (
+                [f"n <= {int(step.high)}"] if step.high is not None else []
+            )
+            cases = f"SELECT c FROM {cs} WHERE {' AND '.join(tests) or 'true'}"
+        elif kind == "variants":
+            vs = self._variants_table(rel)
+            ranked = (
+                f"SELECT k, cases, vid, sum(cases) OVER (ORDER BY cases DESC, vid ROWS UNBOUNDED PRECEDING) "
+                f"- cases AS before FROM (SELECT k, count(*) AS cases FROM {cs} GROUP BY k) "
+                f"JOIN {vs} USING (k)"
+            )
+            if step.coverage is not None:
+                total = f"(SELECT count(*) FROM {cs})"
+                # the smallest prefix that reaches the share: the variants whose predecessors do not
+                chosen = f"SELECT k FROM ({ranked}) WHERE before::DOUBLE / {total} < {float(step.coverage)!r}"
+            else:
+                chosen = (
+                    f"SELECT k FROM ({ranked}) QUALIFY row_number() OVER (ORDER BY cases DESC, vid) "
+                    f"<= {int(step.top or 0)}"
+                )
+            cases = f"SELECT c FROM {cs} WHERE k IN ({chosen})"
+        else:
+            raise EngineError(f"the duckdb engine cannot filter by {kind!r}")
+        self._sql(f"CREATE TABLE {child.t('keep')} AS {cases}")
+        child.tables.append(f"{child.prefix}keep")
+        return f"c IN (SELECT c FROM {child.t('keep')})"
+
+    @staticmethod
+    def _match(expr: str, typ: str, values: Sequence[str], column: str) -> str:
+        """SQL: whether ``expr`` (a value of ``column``, of DuckDB type ``typ``) is one of
+        ``values`` (text), by the column's type; NULL where the value is."""
+        typ = typ.upper()
+        if typ.startswith("VARCHAR") or typ in ('"NULL"', "NULL"):
+            texts = [str(v) for v in values]
+            return f"({expr} IN ({_lits(texts)}))" if texts else "false"
+        if typ in NUMERIC_TYPES or typ.startswith("DECIMAL("):
+            numbers = sorted({float(v) for v in values if NUMBER.fullmatch(str(v))})
+            if not numbers:
+                return "false"
+            return f"(CAST({expr} AS DOUBLE) IN ({', '.join(_double(x) for x in numbers)}))"
+        if typ == "BOOLEAN":
+            flags = sorted({str(v).strip().lower() for v in values} & {"true", "false"})
+            return f"({expr} IN ({', '.join(flags)}))" if flags else "false"
+        raise SchemaError(
+            f"column {column!r} holds {typ} values; filter on it by text, numbers or booleans only: "
+            f"for times, use period= (the log's timestamp), or read the column as text"
+        )
+
     @staticmethod
     def _order_by(rel: DuckRelation, alias: str = "") -> str:
         """The order of events within a case: time, then order value, then input row (only the
@@ -621,12 +787,15 @@ class DuckDBEngine:
         """The source rows that are valid events, with their case id as ``__c``."""
         case = q(rel.schema.case or "")
         where = f" WHERE {q(ROW)} NOT IN (SELECT r FROM {rel.t('bad')})" if rel.bad_rows else ""
+        if rel.parent is not None:
+            where = f" WHERE {q(ROW)} IN (SELECT r FROM {rel.valid})"
         return f"(SELECT CAST({case} AS VARCHAR) AS __c, * FROM {rel.t('src')}{where})"
 
     def case_attributes(self, rel: DuckRelation) -> list[str]:
         """Columns with at most one distinct non-null value in every case."""
         if "case_attributes" not in rel.cache:
-            mapped = {rel.schema.case, rel.schema.activity, rel.schema.timestamp, rel.schema.order}
+            schema = rel.schema
+            mapped = {schema.case, *schema.activity_columns, schema.timestamp, schema.order}
             candidates = [c for c in rel.columns if c not in mapped]
             found: list[str] = []
             if candidates and rel.stats.events:
@@ -833,11 +1002,11 @@ class DuckDBEngine:
                 f"NULL::BIGINT AS events FROM {self._cases(rel, by)} WHERE false"
             )
         seg = self._segments(rel, by)
-        text = f"CAST(e.{q(channel)} AS VARCHAR)"
+        text = f"CAST(src.{q(channel)} AS VARCHAR)"
+        # the activity as the events have it (a composite activity's label)
         events = (
-            f"(SELECT __c AS c, CAST({q(rel.schema.activity or '')} AS VARCHAR) AS activity, "
-            f"CASE WHEN {_blank(text)} THEN NULL ELSE {text} END AS channel "
-            f"FROM {self._valid_src(rel)} e)"
+            f"(SELECT v.c, v.a AS activity, CASE WHEN {_blank(text)} THEN NULL ELSE {text} END AS channel "
+            f"FROM {rel.valid} v JOIN {rel.t('src')} src ON src.{q(ROW)} = v.r)"
         )
         if seg is None:
             source = f"(SELECT NULL AS segment, activity, channel FROM {events})"
@@ -1057,6 +1226,8 @@ class DuckDBEngine:
         """The rows set aside, with a reason each, in input order."""
         import pyarrow as pa
 
+        if rel.parent is not None:  # a filtered log sets aside what its source did
+            return self.quarantine(rel.root, limit=limit)
         schema = rel.schema
         column_of = reason_columns(schema)
         column_case = (
@@ -1103,6 +1274,32 @@ class DuckDBEngine:
         else:
             lines = pa.nulls(bad.num_rows, pa.int64())
         return bad.add_column(1, "line", lines)
+
+
+def _activity_expr(schema: Schema) -> str:
+    """SQL: the activity of a source row as text. A composite activity joins the text of its
+    parts by ``+``, a blank part as the empty text; it is NULL (an empty activity) only when
+    every part is blank."""
+    cols = schema.activity_columns
+    if len(cols) == 1:
+        return f"CAST({q(cols[0])} AS VARCHAR)"
+    texts = [f"CAST({q(c)} AS VARCHAR)" for c in cols]
+    blanks = [f"({t} IS NULL OR {_blank(t)})" for t in texts]
+    parts = [f"CASE WHEN {b} THEN '' ELSE {t} END" for t, b in zip(texts, blanks)]
+    joined = f"concat_ws({lit(ACTIVITY_SEPARATOR)}, {', '.join(parts)})"
+    return f"CASE WHEN {' AND '.join(blanks)} THEN NULL ELSE {joined} END"
+
+
+def _lits(values: Sequence[str]) -> str:
+    """SQL: a list of text literals for ``IN (...)`` (NULL for none: then nothing matches)."""
+    return ", ".join(lit(str(v)) for v in values) or "NULL"
+
+
+def _double(x: float) -> str:
+    """SQL: a DOUBLE literal, infinities included."""
+    if x != x or x in (float("inf"), float("-inf")):
+        return f"'{x!r}'::DOUBLE"
+    return f"{x!r}::DOUBLE"
 
 
 def _blank(expr: str) -> str:

@@ -471,7 +471,12 @@ class SparkEngine:
             o_raw = F.when(self._blank(oc.cast("string")), None).otherwise(oc)
             o = F.expr(f"try_cast(`{order}` AS DOUBLE)")
         c = _col(schema.case).cast("string")
-        a = _col(schema.activity).cast("string")
+        if len(schema.activity_columns) > 1:
+            raise EngineError(
+                f"the spark engine does not build composite activities yet ({schema.activity_name}); "
+                "read the log with engine='duckdb', or join the columns in the source"
+            )
+        a = _col(schema.activity_columns[0]).cast("string")
         corrupt = F.col(CORRUPT) if CORRUPT in rel.src.columns else F.lit(None)
         columns = [
             F.col(ROW).alias("r"),
@@ -972,7 +977,7 @@ class SparkEngine:
         text = _col(channel).cast("string")
         events = self._valid_src(rel, F).select(
             F.col("__c").alias("c"),
-            _col(rel.schema.activity or "").cast("string").alias("activity"),
+            _col(rel.schema.activity_columns[0]).cast("string").alias("activity"),
             F.when(text.isNull() | self._blank(text), F.lit(None).cast("string"))
             .otherwise(text)
             .alias("channel"),

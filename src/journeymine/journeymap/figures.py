@@ -376,7 +376,7 @@ def _outside_activities(log: EventLog) -> set[str]:
     if not isinstance(log, JourneyLog):
         return set()
     outside = log.report.outside
-    col = log.schema.activity
+    col = log.schema.activity_name
     if col not in outside.columns:
         return set()
     return {str(a) for a in outside[col].dropna().unique()}
