@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from journeymine.errors import ArgumentError, JourneymineError
+from journeymine.filters import FILTER_FLAGS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -479,12 +480,6 @@ FLAGS = {
     "na_values": "--na-values",
     "table": "--sql-table",
     "query": "--query",
-    "keep": "--keep",
-    "keep_cases": "--keep-cases",
-    "period": "--period",
-    "period_mode": "--period-mode",
-    "contains": "--contains",
-    "lacks": "--lacks",
     "by": "--by",
     "bins": "--bins",
     "top": "--top",
@@ -514,6 +509,14 @@ FLAGS = {
     "permutations": "--permutations",
     "min_count": "--min-count",
 }
+# the filter flags the command line takes (the rest of journeymine.filters.FILTER_FLAGS are Python only)
+FLAGS.update(
+    {
+        k: v
+        for k, v in FILTER_FLAGS.items()
+        if k in ("keep", "keep_cases", "period", "period_mode", "contains", "lacks")
+    }
+)
 _ARGUMENT = re.compile(
     r"(?<![\w.\-])(" + "|".join(sorted(FLAGS, key=len, reverse=True)) + r")="
     r"""(?:'([^']*)'|"([^"]*)"|(\.\.\.)|([A-Za-z0-9_%/+-][A-Za-z0-9_.:+%/-]*))?"""
