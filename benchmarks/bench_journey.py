@@ -7,6 +7,12 @@ stages with every kind of target, so that every figure is computed.
 Usage::
 
     python benchmarks/bench_journey.py --events 100000 1000000 --out /tmp/bench
+    python benchmarks/bench_journey.py --goal --events 1000000 4000000 --out /tmp/bench
+
+``--goal`` checks issue 12's goal: on the log with composite activities (activity + channel),
+``journeymine journey`` with a five-stage, thirty-touchpoint map by region against
+``journeymine mine --top 100`` by region on the same log, both through the CLI (read, compute,
+print), in fresh processes; the goal is journey <= 2x mine + 3 s and <= 1.5x its peak memory.
 """
 
 from __future__ import annotations
@@ -50,6 +56,69 @@ stages:
     touchpoints: [Contract signed, Account opened]
 """
 
+#: five stages, thirty touchpoints over activity+channel labels (patterns take the channels)
+GOAL_SPEC = """\
+journey: Generated (activity + channel)
+outcome: "Contract signed+*"
+stages:
+  - name: Orientation
+    touchpoints:
+      - {name: Ad seen, activity: "Ad seen+*"}
+      - {name: Comparison site, activity: "Comparison site visit+*"}
+      - {name: Homepage on the web, activity: Homepage+web}
+      - {name: Homepage elsewhere, activity: "Homepage+*"}
+      - {name: Calculator, activity: "Mortgage calculator+*"}
+      - {name: Product page, activity: "Product page+*"}
+  - name: Application
+    touchpoints:
+      - {name: Login in the app, activity: Login+app}
+      - {name: Login elsewhere, activity: "Login+*"}
+      - {name: Start application, activity: "Start application+*"}
+      - {name: Upload in the app, activity: Upload documents+app, target: {max_repeats: 0}}
+      - {name: Upload elsewhere, activity: "Upload documents+*", target: {max_repeats: 0}}
+      - {name: Identity check, activity: "Identity check+*"}
+  - name: Contact
+    touchpoints:
+      - {name: Phone, activity: "Customer service call+*", target: {max_repeats: 1}}
+      - {name: Chat, activity: "Chat+*"}
+      - {name: Email received, activity: "Email received+*"}
+      - {name: Email opened, activity: "Email opened+*"}
+      - {name: Complaint, activity: "Complaint+*"}
+      - {name: Survey, activity: "Survey+*"}
+  - name: Decision
+    touchpoints:
+      - {name: Branch visit, activity: "Branch visit+*"}
+      - {name: Advisor in the branch, activity: Advisor appointment+branch}
+      - {name: Advisor elsewhere, activity: "Advisor appointment+*"}
+      - {name: Valuation, activity: "Valuation+*", target: {max_hours_to: {touchpoint: Offer by email, hours: 48}}}
+      - {name: Credit check, activity: "Credit check+*"}
+      - {name: Offer by email, activity: Offer sent+email, target: {max_hours_to_next: 24, required_outcome: Offer accepted}}
+      - {name: Offer elsewhere, activity: "Offer sent+*"}
+      - {name: Offer viewed, activity: "Offer viewed+*"}
+  - name: Closing
+    touchpoints:
+      - {name: Offer accepted, activity: "Offer accepted+*"}
+      - {name: Contract in the branch, activity: Contract signed+branch}
+      - {name: Contract elsewhere, activity: "Contract signed+*"}
+      - {name: Account opened, activity: "Account opened+*"}
+"""
+
+GOAL_CHILD = r"""
+import contextlib, io, json, sys, time
+path, spec, task = sys.argv[1:4]
+started = time.perf_counter()
+from journeymine.cli import main
+common = [path, "--case", "case_id", "--activity", "activity+channel", "--timestamp", "timestamp",
+          "--by", "region", "--format", "json", "--quiet"]
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    code = main(["mine", *common, "--top", "100"] if task == "mine" else ["journey", *common, "--map", spec])
+elapsed = time.perf_counter() - started
+with open("/proc/self/status") as status:
+    peak = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
+print(json.dumps({"seconds": elapsed, "peak_bytes": peak, "result": {"exit": code, "bytes": len(out.getvalue())}}))
+"""
+
 CHILD = r"""
 import json, sys, time
 path, spec, task = sys.argv[1:4]
@@ -74,22 +143,24 @@ def main() -> None:
     parser.add_argument("--events", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--out", type=Path, default=HERE / "data")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--goal", action="store_true", help="journey against mine --top 100 (issue 12)")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     from generate import write
 
-    spec = args.out / "generated_map.yaml"
+    spec = args.out / ("generated_goal_map.yaml" if args.goal else "generated_map.yaml")
     args.out.mkdir(parents=True, exist_ok=True)
-    spec.write_text(SPEC, encoding="utf-8")
+    spec.write_text(GOAL_SPEC if args.goal else SPEC, encoding="utf-8")
+    child, tasks = (GOAL_CHILD, ("mine", "journey")) if args.goal else (CHILD, ("map", "cut"))
     print("| events | task | seconds (median) | peak MB | result |")
     print("| --- | --- | --- | --- | --- |")
     for n in args.events:
         path = write(n, args.out, csv=False)["parquet"]
-        for task in ("map", "cut"):
+        for task in tasks:
             runs = []
             for _ in range(args.repeat):
                 proc = subprocess.run(
-                    [sys.executable, "-c", CHILD, str(path), str(spec), task],
+                    [sys.executable, "-c", child, str(path), str(spec), task],
                     capture_output=True,
                     text=True,
                     check=True,

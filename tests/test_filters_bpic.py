@@ -1,14 +1,12 @@
 """Filters and composite activities on the shared BPIC 2012 log, against pm4py's own filters
-(the oracle).
-
-On DuckDB; the Spark engine has no filter verb yet (issue 12 goes on: add "spark" to ENGINES
-when it has).
+(the oracle), on both engines.
 
 Skipped with a reason when ../shared/data is absent (or pm4py, or Java for the Spark half).
 """
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 
 import pandas as pd
@@ -17,7 +15,7 @@ import pytest
 import journeymine as jm
 from helpers import shared_file
 
-pytestmark = pytest.mark.realdata
+pytestmark = [pytest.mark.realdata, pytest.mark.spark]
 
 NAME = "bpic2012.xes.gz"
 #: November 2011 as pm4py's filter_time_range takes it (both ends inclusive; datetimes, as its
@@ -50,8 +48,7 @@ def spark_log(spark) -> jm.EventLog:
     return jm.read_events(shared_file(NAME), engine=spark)
 
 
-#: the engines that filter (the Spark engine's filter verb is still to come)
-ENGINES = ["duckdb"]
+ENGINES = ["duckdb", "spark"]
 
 
 @pytest.fixture(params=ENGINES)
@@ -78,8 +75,16 @@ def test_complete_events_only(log, oracle, pm4py):
     assert (step.events_before, step.events_after) == (len(oracle), len(want))
 
 
+#: Spark in local mode takes about 40 s per period mode on this log: all three run with
+#: JOURNEYMINE_FULL_REALDATA=1; otherwise Spark runs "events" here, and the other two modes are
+#: checked against the same oracle on generated logs (tests/test_spark_filters.py)
+FULL = os.environ.get("JOURNEYMINE_FULL_REALDATA") == "1"
+
+
 @pytest.mark.parametrize("mode", list(PM4PY_MODES))
 def test_november_2011_in_three_modes(log, oracle, pm4py, mode):
+    if log.engine.name == "spark" and mode != "events" and not FULL:
+        pytest.skip("Spark's other period modes on BPIC 2012 run with JOURNEYMINE_FULL_REALDATA=1 (80 s)")
     kept = log.filter(period="2011-11", period_mode=mode)
     want = pm4py.filter_time_range(oracle, NOV_FIRST, NOV_LAST, mode=PM4PY_MODES[mode])
     assert 0 < len(want) < len(oracle)
@@ -96,11 +101,16 @@ def test_cases_containing_o_accepted(log, oracle, pm4py):
     assert lacking.n_cases == log.n_cases - kept.n_cases
 
 
-def test_36_composite_activities(oracle, pm4py):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_36_composite_activities(engine, oracle, pm4py, request):
+    if engine == "spark" and not FULL:
+        # a second copy of the log in the one Spark session of a test process ran out of heap
+        # (1 GB driver) beside the other Spark tests; composite labels on Spark are held to the
+        # oracle on generated logs (tests/test_spark_filters.py) in every run
+        pytest.skip("BPIC 2012 with composite activities on Spark runs with JOURNEYMINE_FULL_REALDATA=1")
     path = shared_file(NAME)
-    both = [
-        jm.read_events(path, activity=["concept:name", "lifecycle:transition"], engine=e) for e in ENGINES
-    ]
+    on = request.getfixturevalue("spark") if engine == "spark" else engine
+    both = [jm.read_events(path, activity=["concept:name", "lifecycle:transition"], engine=on)]
     labels = oracle["concept:name"] + "+" + oracle["lifecycle:transition"]
     want = oracle.assign(**{"concept:name": labels})
     dfg, _, _ = pm4py.discover_dfg(want)

@@ -37,6 +37,8 @@ __all__ = [
     "Engine",
     "EngineFactory",
     "Filter",
+    "JourneyPlan",
+    "JourneyTables",
     "LogStats",
     "OnInvalid",
     "Relation",
@@ -165,6 +167,88 @@ class Filter:
     high: int | None = None
     top: int | None = None
     coverage: float | None = None
+
+
+@dataclass(frozen=True)
+class JourneyPlan:
+    """What :meth:`Engine.journey` computes: the events of a log on the touchpoints of a journey
+    map. Built above the engine (:func:`journeymine.journey_map` resolves names and patterns
+    to activities); an engine may take every field as valid.
+
+    Attributes
+    ----------
+    touchpoints : tuple of (str, int)
+        Activity -> touchpoint index (from 0). Events of other activities are off the map.
+    channel : str, optional
+        The source column whose text is an event's channel (a missing value: ``"(none)"``).
+    measures : tuple of (str, str)
+        ``(key, source column)`` of numeric event columns (``sentiment``, ``nps``, ``csat``):
+        numbers, or text read as numbers by one pattern (the engines' measure rule); a value
+        that is not a number, and NaN, count as missing.
+    ranges : tuple of (str, float, float)
+        ``(key, low, high)``: the range a measure's values must lie in (``checks.outside``
+        counts those that do not).
+    complete : str, optional
+        A boolean column (``journey_complete``): a case's first non-null value.
+    outcome : tuple of str
+        Activities that complete a journey: ``cases.outcome`` tells whether a case has one.
+    refs : tuple of tuple of str
+        Activity sets a target waits for: for set ``i``, ``touchpoints`` gets ``next<i>``
+        (whether an event of the set follows the case's first event at the touchpoint) and
+        ``next<i>_us`` (microseconds from that first event to the first such event; null
+        when none follows or the log is untimed).
+    """
+
+    touchpoints: tuple[tuple[str, int], ...]
+    channel: str | None = None
+    measures: tuple[tuple[str, str], ...] = ()
+    ranges: tuple[tuple[str, float, float], ...] = ()
+    complete: str | None = None
+    outcome: tuple[str, ...] = ()
+    refs: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class JourneyTables:
+    """What :meth:`Engine.journey` returns: per-case aggregates of the events on a journey
+    map, small enough for everything above the engine (one row per case x touchpoint at
+    most), never the events. Positions count a case's events from 1 in the canonical order.
+
+    Attributes
+    ----------
+    touchpoints : pyarrow.Table
+        One row per case and touchpoint it reached: ``case, tp, events, first_pos,
+        last_pos, first_t`` (microseconds; null untimed), ``dwell_us`` (the sum over its
+        events of the time to the case's next event of any kind; 0 for the last and
+        untimed), ``sentiment_n, sentiment_sum`` (the measure ``sentiment``: values and
+        their sum; 0 and null without it), ``channel`` (of the first event there; null
+        without ``plan.channel``), then ``next<i>, next<i>_us`` per ref. Ordered by case,
+        tp.
+    channels : pyarrow.Table
+        Per case, touchpoint and channel: ``case, tp, channel, events, dwell_us,
+        sentiment_n, sentiment_sum``; empty without ``plan.channel``. Ordered by case, tp,
+        channel.
+    cases : pyarrow.Table
+        Every case: ``case, outcome`` (an event of ``plan.outcome``; false without one),
+        ``complete`` (the first non-null value of ``plan.complete``, or null), then the
+        last value (by position) of each measure other than ``sentiment``, named by its key.
+        Ordered by case.
+    transitions : pyarrow.Table
+        Between consecutive events on the map (events off the map in between are skipped):
+        ``source, target`` (touchpoints), ``transitions``, ``customers`` (distinct cases).
+        Ordered by source, target.
+    checks : pyarrow.Table
+        Per measure: ``key, kind`` (``"number"``, ``"text"``, ``"bool"``, ``"other"``),
+        ``not_numbers`` (non-blank text values that are not numbers), ``example`` (the
+        smallest of them), ``low, high`` (the smallest and largest number), ``outside`` (the
+        numbers outside the key's range in ``plan.ranges``; 0 without one).
+    """
+
+    touchpoints: pa.Table
+    channels: pa.Table
+    cases: pa.Table
+    transitions: pa.Table
+    checks: pa.Table
 
 
 class Relation(Protocol):
@@ -299,6 +383,14 @@ class Engine(Protocol):
         """One row per case: ``case, segment, events, start, end, duration_s, variant_id``, then
         the case attributes, as ``{output name: source column}``. ``start`` and ``end`` are
         timestamps without a zone (UTC when ``stats.timezone`` is ``"UTC"``)."""
+        ...
+
+    def journey(self, rel: Relation, plan: JourneyPlan) -> JourneyTables:
+        """The per-case figures of a journey map (see :class:`JourneyPlan` and
+        :class:`JourneyTables`): what :func:`journeymine.journey_map` needs, computed inside
+        the engine. ``journeymine.engines.plans`` writes the plan once as SQL (DuckDB's
+        dialect, transpiled for Spark with SQLGlot) over a relation of the events the engine
+        provides."""
         ...
 
     def events(self, rel: Relation, *, columns: Sequence[str] = ()) -> pa.Table:

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from journeymine import progress
-from journeymine.engines.base import DURATION_BINS, Filter, LogStats, OnInvalid
+from journeymine.engines import plans
+from journeymine.engines.base import DURATION_BINS, Filter, JourneyPlan, JourneyTables, LogStats, OnInvalid
 from journeymine.engines.rules import (
     EXAMPLES,
     ISO,
@@ -1208,6 +1209,34 @@ class DuckDBEngine:
         numbers |= {"U" + t for t in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")}
         if typ not in numbers and not typ.startswith("DECIMAL(") and typ not in ('"NULL"', "NULL"):
             raise SchemaError(f"column {column!r} holds {typ} values; a measure needs numbers")
+
+    def journey(self, rel: DuckRelation, plan: JourneyPlan) -> JourneyTables:
+        """The per-case figures of a journey map (see ``Engine.journey``), from the plan's SQL
+        (``engines/plans.py``): one temporary table of the events with their window figures,
+        then one small query per table."""
+        inputs = plans.journey_inputs(plan)
+        extra = "".join(f", src.{q(col)} AS {name}" for name, col in inputs.items())
+        join = f" JOIN {rel.t('src')} src ON src.{q(ROW)} = v.r" if inputs else ""
+        source = f"(SELECT v.c, v.a, v.t, v.o, v.r{extra} FROM {rel.valid} v{join})"
+        kinds = {name: plans.kind_of(rel.types.get(col, "")) for name, col in inputs.items()}
+        order = [k for k, on in (("t", rel.schema.timestamp), ("o", rel.schema.order)) if on] + ["r"]
+        n = next(self._ids)
+        src_name, events = f"__jm_ev{n}", f"__jm_je{n}"
+        sql = plans.journey_sql(plan, order=order, kinds=kinds, source=src_name, events=events)
+        with_source = f"WITH {src_name} AS {source} "
+        checks = self._arrow(with_source + sql.checks)
+        self._sql(f"CREATE TEMP TABLE {events} AS {with_source}{sql.events}")
+        try:
+            out = JourneyTables(
+                touchpoints=self._arrow(sql.touchpoints),
+                channels=self._arrow(sql.channels),
+                cases=self._arrow(sql.cases),
+                transitions=self._arrow(sql.transitions),
+                checks=checks,
+            )
+        finally:
+            self._sql(f"DROP TABLE IF EXISTS {events}")
+        return out
 
     def events(self, rel: DuckRelation, *, columns: Sequence[str] = ()) -> pa.Table:
         """The valid events in canonical order (case, position)."""

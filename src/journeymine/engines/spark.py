@@ -23,17 +23,21 @@ For example::
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
+import re
 import shutil
 import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import reduce
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from journeymine import progress
 from journeymine.connectors.base import Scan
-from journeymine.engines.base import DURATION_BINS, LogStats, OnInvalid
+from journeymine.engines import plans
+from journeymine.engines.base import DURATION_BINS, Filter, JourneyPlan, JourneyTables, LogStats, OnInvalid
 from journeymine.engines.rules import (
     EXAMPLES,
     ISO,
@@ -48,7 +52,7 @@ from journeymine.engines.rules import (
 )
 from journeymine.errors import ConnectorError, EngineError, SchemaError
 from journeymine.hookspecs import hookimpl
-from journeymine.schema import EPOCH_FORMATS, Schema
+from journeymine.schema import ACTIVITY_SEPARATOR, EPOCH_FORMATS, Schema
 from journeymine.segments import warn_varying
 
 if TYPE_CHECKING:
@@ -75,6 +79,8 @@ DEFAULT_CONFIG = {
     "spark.sql.shuffle.partitions": "8",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
 }
+#: numbers the temporary views of the journey verb
+_VIEWS = itertools.count()
 REMOTE_ENV, MASTER_ENV = "SPARK_REMOTE", "JOURNEYMINE_SPARK_MASTER"
 #: the endings by which Spark (Hadoop's codec factory) decompresses a text file, case-sensitive
 HADOOP_CODEC_SUFFIXES = (".gz", ".bz2", ".deflate", ".lz4", ".snappy", ".zst")
@@ -111,6 +117,9 @@ class SparkRelation:
     names: list[str] = field(default_factory=list)
     persisted: list[Any] = field(default_factory=list)
     cache: dict[Any, Any] = field(default_factory=dict)
+    parent: SparkRelation | None = None  # a filtered log holds the log it was filtered from
+    where: list[Any] = field(default_factory=list)  # Columns on source rows: the events kept
+    among: list[Any] = field(default_factory=list)  # DataFrames (c): the cases kept
 
 
 class SparkEngine:
@@ -471,12 +480,7 @@ class SparkEngine:
             o_raw = F.when(self._blank(oc.cast("string")), None).otherwise(oc)
             o = F.expr(f"try_cast(`{order}` AS DOUBLE)")
         c = _col(schema.case).cast("string")
-        if len(schema.activity_columns) > 1:
-            raise EngineError(
-                f"the spark engine does not build composite activities yet ({schema.activity_name}); "
-                "read the log with engine='duckdb', or join the columns in the source"
-            )
-        a = _col(schema.activity_columns[0]).cast("string")
+        a = _activity(schema, F)
         corrupt = F.col(CORRUPT) if CORRUPT in rel.src.columns else F.lit(None)
         columns = [
             F.col(ROW).alias("r"),
@@ -503,6 +507,7 @@ class SparkEngine:
         rel.parsed = parsed
         # kept to read more source columns beside the parsed ones in one pass (see _valid_with)
         rel.cache["parse"] = (columns, reason)
+        rel.cache["t"] = ts  # the time of a source row, for a period filter on the source rows
         row = parsed.agg(
             F.count("*").alias("total"),
             F.count("reason").alias("invalid"),
@@ -545,11 +550,11 @@ class SparkEngine:
 
     # -- prepare ------------------------------------------------------------------------------
 
-    def _prepare(self, rel: SparkRelation, on_invalid: OnInvalid, F: Any) -> None:
+    def _prepare(self, rel: SparkRelation, on_invalid: OnInvalid, F: Any, *, check: bool = True) -> None:
         valid = rel.valid
         events = int(rel.cache["total"]) - int(rel.cache["invalid"])
         big = []
-        if events > self.max_case_events:  # else no case can be over the limit
+        if check and events > self.max_case_events:  # else no case can be over the limit
             big = (
                 valid.groupBy("c").count().where(F.col("count") > self.max_case_events).orderBy("c").collect()
             )
@@ -611,20 +616,163 @@ class SparkEngine:
         reasons["case over the event limit"] = reasons.get("case over the event limit", 0) + count
         rel.cache["reasons"] = reasons
 
+    # -- filter -------------------------------------------------------------------------------
+
+    def filter(self, rel: SparkRelation, step: Filter) -> SparkRelation:
+        """A new relation over the events of ``rel`` that ``step`` keeps (see
+        :class:`journeymine.engines.base.Filter`); ``rel`` is unchanged.
+
+        The kept events are a plan over ``rel``'s source rows, never a copy: an event step is a
+        condition on the source rows (their value or time), a case step keeps the cases of a
+        small frame computed from ``rel``'s prepared cases. The new relation holds ``rel`` (whose
+        source and quarantine it shares) and is prepared like a loaded log, with its own cache.
+
+        Parameters
+        ----------
+        rel : SparkRelation
+            The log to filter (loaded, or filtered before).
+        step : Filter
+            What to keep.
+
+        Returns
+        -------
+        SparkRelation
+            Its ``stats`` recount events, cases and activities; ``filtered`` adds the events
+            this step removed.
+
+        Raises
+        ------
+        SchemaError
+            A value filter on a column that holds neither text, numbers nor booleans.
+        """
+        F = _functions()
+        self._collect_garbage()
+        child = SparkRelation(self, rel.scan, rel.schema, rel.columns, dict(rel.types), rel.src, parent=rel)
+        weakref.finalize(child, self._forget, child.persisted)
+        child.parsed, child.bad = rel.parsed, rel.bad
+        child.where, child.among = list(rel.where), list(rel.among)
+        shared = ("parse", "t", "oversized", "text", "tz", "timestamp_format", "total", "invalid", "reasons")
+        for key in shared:
+            if key in rel.cache:
+                child.cache[key] = rel.cache[key]
+        self._keep(rel, child, step, F)
+        child.valid = self._valid_with(child, {})
+        with progress.step("filtering events"):
+            self._prepare(child, "quarantine", F, check=False)
+        filtered = rel.stats.filtered + rel.stats.events - child.stats.events
+        child.stats = replace(child.stats, filtered=filtered)
+        return child
+
+    def _keep(self, rel: SparkRelation, child: SparkRelation, step: Filter, F: Any) -> None:
+        """Add what ``step`` keeps of ``rel`` to ``child``: a condition on the source rows
+        (:attr:`SparkRelation.where`) or a frame of the cases kept (:attr:`SparkRelation.among`)."""
+        from pyspark.sql import Window
+
+        kind, negate = step.kind, step.negate
+        if kind == "events":
+            column = step.column or ""
+            match = _match(_col(column), rel.types.get(column, ""), step.values, column, F)
+            kept = F.coalesce(match, F.lit(False))
+            child.where.append(~kept if negate else kept)
+            return
+        if kind == "period" and step.mode == "events":
+            t = rel.cache["t"]
+            bounds = [F.lit(True)]
+            if step.start is not None:
+                bounds.append(t >= F.lit(int(step.start)))
+            if step.end is not None:
+                bounds.append(t < F.lit(int(step.end)))
+            child.where.append(F.coalesce(reduce(lambda x, y: x & y, bounds), F.lit(False)))
+            return
+        cs = rel.cs
+        test: Column
+        if kind == "cases":
+            column = step.column or ""
+            _match(F.col("v"), rel.types.get(column, ""), step.values, column, F)  # a date: refused first
+            table = self._attribute(rel, column)
+            match = _match(F.col("v"), dict(table.dtypes)["v"], step.values, column, F)
+            kept = F.coalesce(match, F.lit(False))
+            cases = table.where(~kept if negate else kept).select("c")
+        elif kind in ("period", "size"):
+            if kind == "period":
+                first, last = F.element_at("ts", 1), F.element_at("ts", -1)
+                low, high = step.start, step.end
+                if step.mode == "contained":
+                    tests = ([first >= F.lit(int(low))] if low is not None else []) + (
+                        [last < F.lit(int(high))] if high is not None else []
+                    )
+                else:
+                    tests = ([first < F.lit(int(high))] if high is not None else []) + (
+                        [last >= F.lit(int(low))] if low is not None else []
+                    )
+            else:
+                n = F.col("n")
+                tests = ([n >= F.lit(int(step.low))] if step.low is not None else []) + (
+                    [n <= F.lit(int(step.high))] if step.high is not None else []
+                )
+            test = reduce(lambda x, y: x & y, tests, F.lit(True))
+            cases = cs.where(test).select("c")
+        elif kind in ("contains", "starts", "ends"):
+            wanted = set(step.values)
+            codes = [i + 1 for i, name in enumerate(rel.names) if name in wanted]
+            if kind == "contains":
+                has = [F.array_contains("seq", F.lit(code)) for code in codes]
+                if negate:  # none of them
+                    test = ~reduce(lambda x, y: x | y, has) if has else F.lit(True)
+                elif len(codes) < len(wanted) or not has:  # a name not in the log: no case has all
+                    test = F.lit(False)
+                else:
+                    test = reduce(lambda x, y: x & y, has)
+            else:
+                at = F.element_at("seq", 1 if kind == "starts" else -1)
+                test = at.isin(codes) if codes else F.lit(False)
+                test = ~test if negate else test
+            cases = cs.where(test).select("c")
+        elif kind == "variants":
+            vs = self._variants_table(rel)
+            counts = cs.groupBy("k").agg(F.count("*").alias("cases")).join(vs.select("k", "vid"), "k")
+            order = Window.orderBy(F.desc("cases"), "vid")
+            if step.coverage is not None:
+                # the smallest prefix that reaches the share: the variants whose predecessors do not
+                before = F.sum("cases").over(order.rowsBetween(Window.unboundedPreceding, 0)) - F.col("cases")
+                share = before.cast("double") / F.lit(float(rel.stats.cases or 1))
+                chosen = counts.withColumn("share", share).where(F.col("share") < F.lit(float(step.coverage)))
+            else:
+                chosen = counts.withColumn("rank", F.row_number().over(order)).where(
+                    F.col("rank") <= int(step.top or 0)
+                )
+            cases = cs.join(chosen.select("k"), "k", "left_semi").select("c")
+        else:
+            raise EngineError(f"the spark engine cannot filter by {kind!r}")
+        child.among.append(self._persist(child, cases))
+
     # -- case attributes and segments ---------------------------------------------------------
 
     def _valid_src(self, rel: SparkRelation, F: Any) -> Any:
         case = _col(rel.schema.case or "").cast("string").alias("__c")
-        frame = rel.src
+        frame = self._kept_src(rel)
         if rel.bad is not None:
             frame = frame.join(rel.bad.select(F.col("r").alias(ROW)), ROW, "left_anti")
-        return frame.select(case, "*")
+        frame = frame.select(case, "*")
+        for cases in rel.among:
+            frame = frame.join(cases.select(F.col("c").alias("__c")), "__c", "left_semi")
+        return frame
+
+    @staticmethod
+    def _kept_src(rel: SparkRelation) -> Any:
+        """The source rows that the filters of ``rel`` keep, as far as a row tells (its value
+        or its time); the cases kept are :attr:`SparkRelation.among`."""
+        frame = rel.src
+        if rel.where:
+            frame = frame.where(reduce(lambda x, y: x & y, rel.where))
+        return frame
 
     def case_attributes(self, rel: SparkRelation) -> list[str]:
         """Columns with at most one distinct non-null value in every case."""
         F = _functions()
         if "case_attributes" not in rel.cache:
-            mapped = {rel.schema.case, rel.schema.activity, rel.schema.timestamp, rel.schema.order}
+            schema = rel.schema
+            mapped = {schema.case, *schema.activity_columns, schema.timestamp, schema.order}
             candidates = [c for c in rel.columns if c not in mapped]
             found: list[str] = []
             if candidates and rel.stats.events:
@@ -975,13 +1123,8 @@ class SparkEngine:
             )
             return self._arrow(out)
         text = _col(channel).cast("string")
-        events = self._valid_src(rel, F).select(
-            F.col("__c").alias("c"),
-            _col(rel.schema.activity_columns[0]).cast("string").alias("activity"),
-            F.when(text.isNull() | self._blank(text), F.lit(None).cast("string"))
-            .otherwise(text)
-            .alias("channel"),
-        )
+        ch = F.when(text.isNull() | self._blank(text), F.lit(None).cast("string")).otherwise(text)
+        events = self._valid_with(rel, {"channel": ch}).select("c", F.col("a").alias("activity"), "channel")
         seg = self._segments(rel, by)
         events = events.withColumn("segment", F.lit(None)) if seg is None else events.join(seg, "c")
         out = events.groupBy("segment", "activity", "channel").agg(
@@ -1183,13 +1326,16 @@ class SparkEngine:
         F = _functions()
         columns, reason = rel.cache["parse"]
         frame = (
-            rel.src.select(*columns, *[e.alias(k) for k, e in extra.items()])
+            self._kept_src(rel)
+            .select(*columns, *[e.alias(k) for k, e in extra.items()])
             .withColumn("reason", reason)
             .where(F.col("reason").isNull())
         )
         ids = rel.cache.get("oversized")
         if ids:
             frame = frame.where(~F.col("c").isin(ids))
+        for cases in rel.among:
+            frame = frame.join(cases.select("c"), "c", "left_semi")
         return frame.select("r", "c", "a", "t", "o", *extra)
 
     def _path_events(self, rel: SparkRelation, measure: str | None, F: Any) -> Any:
@@ -1279,6 +1425,46 @@ class SparkEngine:
             *[_col(name) for name in attributes],
         )
         return self._arrow(out.orderBy("case"))
+
+    def journey(self, rel: SparkRelation, plan: JourneyPlan) -> JourneyTables:
+        """The per-case figures of a journey map (see ``Engine.journey``): the plan's SQL
+        (``engines/plans.py``, DuckDB's dialect) transpiled for Spark with SQLGlot, over a
+        temporary view of the events; the events table is persisted while the queries run."""
+        from pyspark import StorageLevel
+
+        inputs = plans.journey_inputs(plan)
+        frame = self._valid_with(rel, {name: _col(col) for name, col in inputs.items()})
+        kinds = {name: plans.kind_of(rel.types.get(col, "")) for name, col in inputs.items()}
+        order = [k for k, on in (("t", rel.schema.timestamp), ("o", rel.schema.order)) if on] + ["r"]
+        n = next(_VIEWS)
+        src_name, events = f"__jm_ev{n}", f"__jm_je{n}"
+        sql = plans.journey_sql(plan, order=order, kinds=kinds, source=src_name, events=events)
+        spark = self.session
+
+        def run(text: str) -> pa.Table:
+            return self._arrow(spark.sql(plans.to_dialect(text, "spark")))
+
+        frame.createOrReplaceTempView(src_name)
+        table = None
+        try:
+            checks = run(sql.checks)
+            table = spark.sql(plans.to_dialect(sql.events, "spark"))
+            with contextlib.suppress(Exception):  # Spark Connect before 3.5: recompute instead
+                table = table.persist(StorageLevel.MEMORY_AND_DISK)
+            table.createOrReplaceTempView(events)
+            return JourneyTables(
+                touchpoints=_nullable(run(sql.touchpoints)),
+                channels=_nullable(run(sql.channels)),
+                cases=_nullable(run(sql.cases)),
+                transitions=_nullable(run(sql.transitions)),
+                checks=_nullable(checks),
+            )
+        finally:
+            spark.catalog.dropTempView(src_name)
+            spark.catalog.dropTempView(events)
+            if table is not None:
+                with contextlib.suppress(Exception):
+                    table.unpersist()
 
     def events(self, rel: SparkRelation, *, columns: Sequence[str] = ()) -> pa.Table:
         """The valid events in canonical order (case, position); for small logs."""
@@ -1377,6 +1563,41 @@ def _charset(encoding: str | None) -> str:
             f"{', '.join(sorted(spark_names.values()))}. Convert the file to UTF-8 first."
         )
     return spark_names[name]
+
+
+def _match(expr: Column, typ: str, values: Sequence[str], column: str, F: Any) -> Column:
+    """Whether ``expr`` (a value of ``column``, of Spark type ``typ``) is one of ``values``
+    (text), by the column's type (as on DuckDB); null where the value is."""
+    typ = typ.lower()
+    if typ in ("string", "void") or typ.startswith(("varchar", "char")):
+        texts = sorted({str(v) for v in values})
+        return expr.isin(texts) if texts else F.lit(False)
+    if typ in ("tinyint", "smallint", "int", "bigint", "float", "double") or typ.startswith("decimal("):
+        numbers = sorted({float(v) for v in values if re.fullmatch(NUMBER, str(v))})
+        return expr.cast("double").isin(numbers) if numbers else F.lit(False)
+    if typ == "boolean":
+        flags = sorted({str(v).strip().lower() for v in values} & {"true", "false"})
+        return expr.isin([f == "true" for f in flags]) if flags else F.lit(False)
+    raise SchemaError(
+        f"column {column!r} holds {typ.upper()} values; filter on it by text, numbers or booleans "
+        f"only: for times, use period= (the log's timestamp), or read the column as text"
+    )
+
+
+def _activity(schema: Schema, F: Any) -> Column:
+    """The activity of a source row as text. A composite activity joins the text of its parts
+    by ``+``, a blank part as the empty text; it is null (an empty activity) only when every part
+    is blank (as on DuckDB)."""
+    cols = schema.activity_columns
+    if len(cols) == 1:
+        return _col(cols[0]).cast("string")
+    texts = [_col(c).cast("string") for c in cols]
+    blanks = [t.isNull() | t.rlike(r"^\s*$") for t in texts]
+    parts = [F.when(b, F.lit("")).otherwise(t) for t, b in zip(texts, blanks)]
+    label: Column = F.when(reduce(lambda x, y: x & y, blanks), F.lit(None).cast("string")).otherwise(
+        F.concat_ws(ACTIVITY_SEPARATOR, *parts)
+    )
+    return label
 
 
 def _col(name: str) -> Column:

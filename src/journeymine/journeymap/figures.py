@@ -48,12 +48,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import pandas as pd
 
-from journeymine.errors import ArgumentError, SchemaError, SpecError
+from journeymine.engines.base import JourneyPlan
+from journeymine.errors import ArgumentError, EngineError, SchemaError, SpecError
 from journeymine.journeymap.result import JourneyMapResult
 from journeymine.journeymap.spec import (
     JourneyMap,
@@ -69,6 +70,8 @@ from journeymine.stats import bh_adjust, cohen_d, cohen_h, mean_ci, nps, wilson
 if TYPE_CHECKING:
     import os
     from collections.abc import Mapping
+
+    import pyarrow as pa
 
     from journeymine.eventlog import EventLog
     from journeymine.segments import Bins
@@ -156,40 +159,36 @@ the log (did you mean 'Mortgage paid out'?); correct the name, or pass unmatched
     check_unmatched_argument(unmatched)
     wanted, completion_rule = _columns(log, spec, channel)
     known = _check_names(log, spec, unmatched)
-    ev = _events(log, spec, wanted)
+    names = [t.name for t in spec.touchpoints]
+    stage_of = np.array([_stage_index(spec, n) for n in names], dtype=np.int64)
+    plan, target_refs = _plan(log, spec, wanted, known)
+    journey = getattr(log.engine, "journey", None)
+    if journey is None:
+        raise EngineError(
+            f"the {getattr(log.engine, 'name', type(log.engine).__name__)!r} engine has no journey "
+            "verb (Engine.journey), which journey maps need; read the log with engine='duckdb'"
+        )
+    tables = journey(log._relation, plan)
+    _check_measures(tables.checks, wanted, spec)
+
+    # -- customers and their segments: cases as integer codes from here on -------------------
+    case_ids = tables.cases.column("case").combine_chunks()
     by_name = _segments(log, by, bins)
-    # cases as integer codes from here on: every grouping below is by case
-    codes, uniques = pd.factorize(ev["case"])
-    ev["case"] = codes
-    segments = pd.Series(by_name.reindex(pd.Index(uniques)).to_numpy(), index=np.arange(len(uniques)))
+    segments = pd.Series(
+        by_name.reindex(pd.Index(case_ids.to_pylist(), dtype=object)).to_numpy(),
+        index=np.arange(len(case_ids)),
+    )
     segments.attrs = dict(by_name.attrs)
-    ev["segment"] = segments.to_numpy()[codes]
     seg_order = _segment_order(segments)
     seg_customers = segments.value_counts().reindex(seg_order, fill_value=0)
 
-    # -- events onto touchpoints -------------------------------------------------------------
-    assigned = spec.assign(known.activities)
-    names = [t.name for t in spec.touchpoints]
-    tp_index = {n: i for i, n in enumerate(names)}
-    stage_of = np.array([_stage_index(spec, n) for n in names], dtype=np.int64)
-    ev["tp"] = ev["activity"].map({a: tp_index.get(t or "", -1) for a, t in assigned.items()}).astype("int64")
-    ev["stage"] = np.where(ev["tp"].to_numpy() >= 0, stage_of[ev["tp"].clip(lower=0).to_numpy()], -1)
-    ts = ev["timestamp"]
-    same_case = ev["case"].eq(ev["case"].shift(-1))
-    nxt = ts.shift(-1)
-    ev["dwell_s"] = (nxt - ts).dt.total_seconds().where(same_case, 0.0).fillna(0.0)
-    ev["row"] = np.arange(len(ev))
-    mapped = ev[ev["tp"] >= 0]
-    last_mapped = mapped.groupby("case", sort=False)["row"].max()
-
-    # -- completion ----------------------------------------------------------------------------
-    refs = _References(ev, names, known.activities)
-    completed = _completion(ev, mapped, spec, completion_rule, refs)
-
-    # -- per customer x touchpoint -------------------------------------------------------------
-    ct = _per_case(mapped, ["tp"], last_mapped, completed)
-    ct["met"], ct["met_experienced"] = _targets(spec, ct, mapped, refs)
-    cs = _per_case(mapped, ["stage"], last_mapped, completed)
+    # -- per customer x touchpoint, from the engine ----------------------------------------
+    ct = _touchpoint_frame(tables.touchpoints, case_ids, segments, spec, wanted)
+    last_mapped = ct.groupby("case", sort=False)["last_row"].max()
+    completed = _completion(tables.cases, ct, spec, completion_rule, stage_of)
+    _mark_progress(ct, last_mapped, completed)
+    ct["met"], ct["met_experienced"] = _targets(spec, ct, target_refs)
+    cs = _stage_frame(ct, stage_of, last_mapped, completed)
     # a stage's target is met when every judged target of its touchpoints is (min of 1/0, NaN
     # when none is judged)
     stage_met = ct.groupby(["case", _stage_col(ct, stage_of)], sort=False)["met"].min()
@@ -202,9 +201,10 @@ the log (did you mean 'Mortgage paid out'?); correct the name, or pass unmatched
     stage_rows.insert(1, "stage_name", [spec.stages[i].name for i in stage_rows["stage"]])
     stage_rows = stage_rows.drop(columns="stage").rename(columns={"stage_name": "stage"})
 
-    channel_rows = _channels(mapped, ct, names, stage_of, spec, seg_customers, confidence)
+    per = _channel_frame(tables.channels, case_ids, segments, ct, spec, plan.channel is not None)
+    channel_rows = _channels(per, ct, names, stage_of, spec, seg_customers, confidence)
 
-    segments_frame = _segment_figures(ev, spec, segments, seg_order, completed, confidence)
+    segments_frame = _segment_figures(tables.cases, spec, segments, seg_order, completed, confidence)
     binned = bool(segments.attrs.get("order"))
     result = JourneyMapResult(
         spec=spec,
@@ -212,14 +212,14 @@ the log (did you mean 'Mortgage paid out'?); correct the name, or pass unmatched
         stages=_ordered(stage_rows.reset_index(drop=True), seg_order, binned),
         touchpoints=_ordered(tp_rows.drop(columns="tp").reset_index(drop=True), seg_order, binned),
         channels=_ordered(channel_rows, seg_order, binned),
-        unmapped=_unmapped(ev),
+        unmapped=_unmapped(log, plan),
         unreached=_unreached(spec, ct, names, stage_of, known.reasons),
-        off_map_transitions=_off_map(mapped, names, spec, stage_of),
+        off_map_transitions=_off_map(tables.transitions, names, spec, stage_of),
         moments_of_truth=_moments(ct, names, spec, stage_of),
         summary={
             "customers": int(segments.size),
-            "events": len(ev),
-            "events_on_map": len(mapped),
+            "events": log.n_events,
+            "events_on_map": int(ct["events"].sum()),
             "segment_by": by,
             "completion": completion_rule,
             "confidence": confidence,
@@ -274,57 +274,6 @@ def _columns(log: EventLog, spec: JourneyMap, channel: str | None) -> tuple[_Wan
                 )
             )
     return wanted, completion_rule
-
-
-def _events(log: EventLog, spec: JourneyMap, wanted: _Wanted) -> pd.DataFrame:
-    mapped = {log.schema.case, log.schema.activity, log.schema.timestamp, log.schema.channel}
-    source_cols = sorted({col for col, _ in wanted.values()} - mapped)
-    frame = log.to_frame(columns=source_cols)
-    ev = frame[["case", "activity", "timestamp"]].copy()
-    ev["case"] = ev["case"].astype(str)
-    if "channel" in wanted:
-        ev["channel"] = frame[wanted["channel"][0]].astype("string").fillna("(none)").astype(object)
-    elif "channel" in frame.columns:
-        ev["channel"] = frame["channel"].astype("string").fillna("(none)").astype(object)
-    for key in ("sentiment", "nps", "csat"):
-        if key in wanted:
-            col, line = wanted[key]
-            ev[key] = _numeric(frame[col], key, col, spec, line)
-    if "complete" in wanted:
-        ev["complete"] = frame[COMPLETE_COLUMN]
-    return ev
-
-
-def _numeric(values: pd.Series, key: str, col: str, spec: JourneyMap, line: int | None) -> pd.Series:
-    if pd.api.types.is_bool_dtype(values.dtype):
-        raise SpecError(spec.where(line, f"the {key} column {col!r} holds true/false, not numbers"))
-    if pd.api.types.is_numeric_dtype(values.dtype):
-        out = values.astype("float64")
-    else:
-        out = pd.to_numeric(values, errors="coerce").astype("float64")
-        bad = values.notna() & out.isna() & values.astype("string").str.strip().ne("")
-        if bad.any():
-            example = values[bad].iloc[0]
-            raise SpecError(
-                spec.where(
-                    line,
-                    f"the {key} column {col!r} is not numeric: {int(bad.sum()):,} values such as "
-                    f"{str(example)[:40]!r} are not numbers; point {key!r} at a numeric column",
-                )
-            )
-    ranges = {"nps": (0, 10), "csat": (1, 5)}
-    if key in ranges:
-        lo, hi = ranges[key]
-        outside = out.notna() & ((out < lo) | (out > hi))
-        if outside.any():
-            raise SpecError(
-                spec.where(
-                    line,
-                    f"the {key} column {col!r} must hold scores {lo}-{hi}; {int(outside.sum()):,} "
-                    f"values lie outside, such as {out[outside].iloc[0]:g}",
-                )
-            )
-    return out
 
 
 def _segments(log: EventLog, by: str | None, bins: Bins) -> pd.Series:
@@ -452,64 +401,193 @@ def _check_names(log: EventLog, spec: JourneyMap, unmatched: Literal["error", "w
     return _Known(activities=activities, reasons=reasons)
 
 
-class _References:
-    """The events a target or the outcome waits for: those of a touchpoint on the map, or else of
-    the activities the name matches (none, when it matches nothing and ``unmatched="warn"`` let
-    it pass: see :func:`_check_names`)."""
+#: the range each score must lie in
+SCORE_RANGES = {"nps": (0.0, 10.0), "csat": (1.0, 5.0)}
 
-    def __init__(self, ev: pd.DataFrame, names: list[str], activities: list[str]) -> None:
-        self.ev, self.names, self.activities = ev, names, activities
 
-    def events(self, ref: str) -> pd.DataFrame:
-        if ref in self.names:
-            return self.ev[self.ev["tp"] == self.names.index(ref)]
-        hits = [a for a in self.activities if name_matches(a, ref)]
-        return self.ev[self.ev["activity"].isin(hits)]
+def _plan(
+    log: EventLog, spec: JourneyMap, wanted: _Wanted, known: _Known
+) -> tuple[JourneyPlan, dict[tuple[int, str], int]]:
+    """The engine's plan for the map, and per (touchpoint, target part) the ref it reads.
+
+    A name a target or the outcome waits for is a touchpoint on the map (its activities) or
+    else the activities it matches (none, when it matches nothing and ``unmatched="warn"`` let
+    it pass: see :func:`_check_names`).
+    """
+    names = [t.name for t in spec.touchpoints]
+    tp_index = {n: i for i, n in enumerate(names)}
+    assigned = spec.assign(known.activities)
+    tp_acts: list[list[str]] = [[] for _ in names]
+    for act, owner in assigned.items():
+        if owner is not None:
+            tp_acts[tp_index[owner]].append(act)
+
+    def activities_of(ref: str) -> tuple[str, ...]:
+        if ref in tp_index:
+            return tuple(tp_acts[tp_index[ref]])
+        return tuple(a for a in known.activities if name_matches(a, ref))
+
+    refs: dict[tuple[str, ...], int] = {}
+
+    def ref_id(acts: tuple[str, ...] | list[str]) -> int:
+        return refs.setdefault(tuple(sorted(set(acts))), len(refs))
+
+    target_refs: dict[tuple[int, str], int] = {}
+    for i, tp in enumerate(spec.touchpoints):
+        t = tp.target
+        if t is None:
+            continue
+        if t.max_hours_to is not None:
+            target_refs[(i, "to")] = ref_id(activities_of(t.max_hours_to[0]))
+        if t.required_outcome is not None:
+            target_refs[(i, "outcome")] = ref_id(activities_of(t.required_outcome))
+        if t.max_hours_to_next is not None:
+            target_refs[(i, "next")] = ref_id([a for j, acts in enumerate(tp_acts) if j != i for a in acts])
+    outcome = sorted({a for o in spec.outcome for a in activities_of(o)})
+    measures = tuple((k, wanted[k][0]) for k in ("sentiment", "nps", "csat") if k in wanted)
+    plan = JourneyPlan(
+        touchpoints=tuple((a, tp_index[t]) for a, t in assigned.items() if t is not None),
+        channel=wanted["channel"][0] if "channel" in wanted else log.schema.channel,
+        measures=measures,
+        ranges=tuple((k, lo, hi) for k, (lo, hi) in SCORE_RANGES.items() if k in wanted),
+        complete=COMPLETE_COLUMN if "complete" in wanted else None,
+        outcome=tuple(outcome),
+        refs=tuple(refs),
+    )
+    return plan, target_refs
+
+
+def _check_measures(checks: pa.Table, wanted: _Wanted, spec: JourneyMap) -> None:
+    """A measure column must hold numbers (scores in their range): a SpecError naming it."""
+    for row in checks.to_pylist():
+        key = row["key"]
+        col, line = wanted[key]
+        if row["kind"] == "bool":
+            raise SpecError(spec.where(line, f"the {key} column {col!r} holds true/false, not numbers"))
+        if row["kind"] == "other":
+            raise SpecError(
+                spec.where(
+                    line, f"the {key} column {col!r} holds no numbers; point {key!r} at a numeric column"
+                )
+            )
+        if row["not_numbers"]:
+            raise SpecError(
+                spec.where(
+                    line,
+                    f"the {key} column {col!r} is not numeric: {int(row['not_numbers']):,} values such as "
+                    f"{str(row['example'])[:40]!r} are not numbers; point {key!r} at a numeric column",
+                )
+            )
+        if row["outside"]:
+            lo, hi = SCORE_RANGES[key]
+            example = row["low"] if row["low"] < lo else row["high"]
+            raise SpecError(
+                spec.where(
+                    line,
+                    f"the {key} column {col!r} must hold scores {lo:g}-{hi:g}; {int(row['outside']):,} "
+                    f"values lie outside, such as {example:g}",
+                )
+            )
+
+
+def _codes(table: pa.Table, case_ids: pa.Array) -> np.ndarray:
+    """The case column of an engine table as positions in ``case_ids`` (the cases table)."""
+    import pyarrow.compute as pc
+
+    column = table.column("case")
+    return np.asarray(pc.index_in(column, value_set=case_ids).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _touchpoint_frame(
+    table: pa.Table, case_ids: pa.Array, segments: pd.Series, spec: JourneyMap, wanted: _Wanted
+) -> pd.DataFrame:
+    """Per customer x touchpoint (``Engine.journey``'s ``touchpoints``) as a frame: case codes,
+    seconds, the mean sentiment."""
+    codes = _codes(table, case_ids)
+    frame = table.drop_columns(["case"]).to_pandas()
+    ct = pd.DataFrame(
+        {
+            "case": codes,
+            "tp": frame["tp"].to_numpy(dtype=np.int64),
+            "segment": segments.to_numpy()[codes],
+            "events": frame["events"].to_numpy(dtype=np.int64),
+            "first_row": frame["first_pos"].to_numpy(dtype=np.int64),
+            "last_row": frame["last_pos"].to_numpy(dtype=np.int64),
+            "dwell_s": frame["dwell_us"].to_numpy(dtype="float64") / 1e6,
+        }
+    )
+    if "sentiment" in wanted:
+        n = frame["sentiment_n"].to_numpy(dtype="float64")
+        total = frame["sentiment_sum"].to_numpy(dtype="float64")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ct["sentiment"] = np.where(n > 0, total / np.where(n > 0, n, 1), np.nan)
+        ct["sentiment_n"], ct["sentiment_sum"] = n, np.where(n > 0, total, 0.0)
+    if frame["channel"].notna().any() or "channel" in wanted:
+        ct["channel"] = frame["channel"].astype(object).to_numpy()
+    for col in frame.columns:
+        if col.startswith("next"):
+            ct[col] = frame[col].to_numpy(
+                dtype=bool if not col.endswith("_us") else "float64",
+                na_value=False if not col.endswith("_us") else np.nan,
+            )
+    return ct
 
 
 def _completion(
-    ev: pd.DataFrame, mapped: pd.DataFrame, spec: JourneyMap, rule: str, refs: _References
+    cases: pa.Table, ct: pd.DataFrame, spec: JourneyMap, rule: str, stage_of: np.ndarray
 ) -> pd.Series:
-    cases = pd.Index(ev["case"].unique())
+    """Per case code: whether the customer completed the journey."""
+    n = cases.num_rows
     if spec.outcome:
-        done = pd.concat([refs.events(o) for o in spec.outcome])["case"].unique()
-        return pd.Series(cases.isin(done), index=cases)
-    if rule == COMPLETE_COLUMN:
-        flag = ev.groupby("case", sort=False)["complete"].first()
-        return flag.reindex(cases).fillna(False).astype(bool)
-    last = len(spec.stages) - 1
-    done = mapped.loc[mapped["stage"] == last, "case"].unique()
-    return pd.Series(cases.isin(done), index=cases)
+        done = np.asarray(cases.column("outcome").to_numpy(zero_copy_only=False), dtype=bool)
+    elif rule == COMPLETE_COLUMN:
+        flags = cases.column("complete").to_pandas()
+        done = flags.fillna(False).astype(bool).to_numpy()
+    else:
+        last = len(spec.stages) - 1
+        reached = ct.loc[stage_of[ct["tp"].to_numpy()] == last, "case"].unique()
+        done = np.zeros(n, bool)
+        done[reached] = True
+    return pd.Series(done, index=np.arange(n))
 
 
-def _per_case(
-    mapped: pd.DataFrame, keys: list[str], last_mapped: pd.Series, completed: pd.Series
+def _mark_progress(ct: pd.DataFrame, last_mapped: pd.Series, completed: pd.Series) -> None:
+    """Who continued after a row's touchpoint (stage), left there, or ended there complete."""
+    codes = ct["case"].to_numpy()
+    continued = ct["last_row"].to_numpy() < last_mapped.reindex(codes).to_numpy()
+    done = completed.to_numpy()[codes]
+    ct["continued"] = continued
+    ct["left"] = ~continued & ~done
+    ct["ended_complete"] = ~continued & done
+    ct["completed"] = done
+
+
+def _stage_frame(
+    ct: pd.DataFrame, stage_of: np.ndarray, last_mapped: pd.Series, completed: pd.Series
 ) -> pd.DataFrame:
-    g = mapped.groupby(["case", *keys], sort=False)
+    """Per customer x stage, added up from the touchpoints of the stage."""
+    frame = ct.assign(stage=stage_of[ct["tp"].to_numpy()])
     agg: dict[str, Any] = {
         "segment": ("segment", "first"),
-        "events": ("row", "size"),
-        "first_row": ("row", "min"),
-        "last_row": ("row", "max"),
-        "first_ts": ("timestamp", "min"),
+        "events": ("events", "sum"),
+        "first_row": ("first_row", "min"),
+        "last_row": ("last_row", "max"),
         "dwell_s": ("dwell_s", "sum"),
     }
-    if "sentiment" in mapped:
-        agg["sentiment"] = ("sentiment", "mean")
-    if "channel" in mapped:
-        agg["channel"] = ("channel", "first")  # targets are told by the channel of the first event
-    out = g.agg(**agg).reset_index()
-    continued = out["last_row"].to_numpy() < out["case"].map(last_mapped).to_numpy()
-    done = out["case"].map(completed).fillna(False).to_numpy(dtype=bool)
-    out["continued"] = continued
-    out["left"] = ~continued & ~done
-    out["ended_complete"] = ~continued & done
-    out["completed"] = done
-    return out
+    if "sentiment" in ct:
+        agg["sentiment_n"] = ("sentiment_n", "sum")
+        agg["sentiment_sum"] = ("sentiment_sum", "sum")
+    cs = frame.groupby(["case", "stage"], sort=True).agg(**agg).reset_index()
+    if "sentiment" in ct:
+        n = cs["sentiment_n"].to_numpy(dtype="float64")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cs["sentiment"] = np.where(n > 0, cs["sentiment_sum"].to_numpy() / np.where(n > 0, n, 1), np.nan)
+    _mark_progress(cs, last_mapped, completed)
+    return cs
 
 
 def _targets(
-    spec: JourneyMap, ct: pd.DataFrame, mapped: pd.DataFrame, refs: _References
+    spec: JourneyMap, ct: pd.DataFrame, target_refs: Mapping[tuple[int, str], int]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per customer x touchpoint: 1.0 (met), 0.0 (missed), NaN (no target, or not judged).
 
@@ -530,21 +608,22 @@ def _targets(
         parts: list[np.ndarray] = []
         exp_parts: list[np.ndarray] = []
         t = tp.target
+
         if t.max_repeats is not None:
             ok = (sub["events"].to_numpy() <= t.max_repeats + 1).astype("float64")
             parts.append(ok)
             exp_parts.append(ok)
         if t.max_hours_to is not None:
-            gap = _seconds_to_next(sub, refs.events(t.max_hours_to[0]))
-            ok = np.where(np.isnan(gap), 0.0, (gap <= t.max_hours_to[1] * 3600).astype("float64"))
+            g = _gap(sub, target_refs[(i, "to")])
+            ok = np.where(np.isnan(g), 0.0, (g <= t.max_hours_to[1] * 3600).astype("float64"))
             parts.append(ok)
-            exp_parts.append(np.where(np.isnan(gap), np.nan, ok))
+            exp_parts.append(np.where(np.isnan(g), np.nan, ok))
         if t.required_outcome is not None:
-            gap = _seconds_to_next(sub, refs.events(t.required_outcome))
-            parts.append((~np.isnan(gap)).astype("float64"))
+            k = target_refs[(i, "outcome")]
+            parts.append(sub[f"next{k}"].to_numpy(dtype=bool).astype("float64"))
         if t.max_hours_to_next is not None:
-            gap = _seconds_to_next(sub, mapped[mapped["tp"] != i])
-            ok = np.where(np.isnan(gap), np.nan, (gap <= t.max_hours_to_next * 3600).astype("float64"))
+            g = _gap(sub, target_refs[(i, "next")])
+            ok = np.where(np.isnan(g), np.nan, (g <= t.max_hours_to_next * 3600).astype("float64"))
             parts.append(ok)
             exp_parts.append(ok)
         met[rows] = _all_met(parts, rows.size)
@@ -552,23 +631,60 @@ def _targets(
     return met, experienced
 
 
-def _seconds_to_next(sub: pd.DataFrame, later: pd.DataFrame) -> np.ndarray:
-    """For each customer x touchpoint row, seconds from its first event to the first later event of
-    ``later`` in the same case (NaN when none follows)."""
-    if later.empty:
-        return np.full(len(sub), np.nan)
-    left = sub[["case", "first_row", "first_ts"]].assign(_i=np.arange(len(sub))).sort_values("first_row")
-    right = later[["case", "row", "timestamp"]].sort_values("row")
-    merged = pd.merge_asof(
-        left,
-        right,
-        left_on="first_row",
-        right_on="row",
-        by="case",
-        direction="forward",
-        allow_exact_matches=False,
-    ).sort_values("_i")
-    return (merged["timestamp"] - merged["first_ts"]).dt.total_seconds().to_numpy(dtype="float64")
+def _channel_frame(
+    table: pa.Table,
+    case_ids: pa.Array,
+    segments: pd.Series,
+    ct: pd.DataFrame,
+    spec: JourneyMap,
+    has_channel: bool,
+) -> pd.DataFrame | None:
+    """Per customer x touchpoint x channel: ``segment, tp, channel, case, events, dwell_s``
+    (and ``sentiment``). A touchpoint with a fixed ``channel`` in the spec counts all its
+    events there; without a channel column every other event is in ``"(none)"``. None without
+    channels at all."""
+    fixed = {i: t.channel for i, t in enumerate(spec.touchpoints) if t.channel}
+    if not has_channel and not fixed:
+        return None
+    columns = ["segment", "tp", "channel", "case", "events", "dwell_s"]
+    if "sentiment" in ct:
+        columns.append("sentiment")
+    if has_channel:
+        codes = _codes(table, case_ids)
+        frame = table.drop_columns(["case"]).to_pandas()
+        per = pd.DataFrame(
+            {
+                "segment": segments.to_numpy()[codes],
+                "tp": frame["tp"].to_numpy(dtype=np.int64),
+                "channel": frame["channel"].astype(object).to_numpy(),
+                "case": codes,
+                "events": frame["events"].to_numpy(dtype=np.int64),
+                "dwell_s": frame["dwell_us"].to_numpy(dtype="float64") / 1e6,
+            }
+        )
+        if "sentiment" in ct:
+            n = frame["sentiment_n"].to_numpy(dtype="float64")
+            total = frame["sentiment_sum"].to_numpy(dtype="float64")
+            with np.errstate(invalid="ignore", divide="ignore"):
+                per["sentiment"] = np.where(n > 0, total / np.where(n > 0, n, 1), np.nan)
+        if fixed:
+            per = per[~per["tp"].isin(list(fixed))]
+    else:
+        per = ct.loc[~ct["tp"].isin(list(fixed)), [c for c in columns if c != "channel"]].assign(
+            channel="(none)"
+        )
+    if fixed:
+        rows = ct[ct["tp"].isin(list(fixed))]
+        own = rows[[c for c in columns if c != "channel"]].assign(channel=[fixed[tp] for tp in rows["tp"]])
+        per = pd.concat([per, own], ignore_index=True)
+    return per[columns].reset_index(drop=True)
+
+
+def _gap(sub: pd.DataFrame, k: int) -> np.ndarray:
+    """Seconds from a row's first event to the first later event of ref ``k``; NaN when none
+    follows (or the log is untimed)."""
+    reached = sub[f"next{k}"].to_numpy(dtype=bool)
+    return np.where(reached, sub[f"next{k}_us"].to_numpy(dtype="float64") / 1e6, np.nan)
 
 
 def _all_met(parts: list[np.ndarray], n: int) -> np.ndarray:
@@ -646,7 +762,7 @@ def _figures(g: pd.DataFrame | None, total: int, confidence: float) -> dict[str,
 
 
 def _channels(
-    mapped: pd.DataFrame,
+    per: pd.DataFrame | None,
     ct: pd.DataFrame,
     names: list[str],
     stage_of: np.ndarray,
@@ -673,28 +789,17 @@ def _channels(
         "sentiment_ci_low",
         "sentiment_ci_high",
     ]
-    if "channel" not in mapped and not any(t.channel for t in spec.touchpoints):
+    if per is None:
         return pd.DataFrame(columns=columns)
-    ev = mapped.copy()
     fixed = {i: t.channel for i, t in enumerate(spec.touchpoints) if t.channel}
-    if "channel" not in ev:
-        ev["channel"] = "(none)"
-    if fixed:
-        ev["channel"] = [fixed.get(tp, ch) for tp, ch in zip(ev["tp"], ev["channel"])]
-    g = ev.groupby(["segment", "tp", "channel", "case"], sort=False)
-    agg: dict[str, Any] = {"events": ("row", "size"), "dwell_s": ("dwell_s", "sum")}
-    if "sentiment" in ev:
-        agg["sentiment"] = ("sentiment", "mean")
-    per = g.agg(**agg).reset_index()
-    if fixed:
-        ct = ct.assign(channel=[fixed.get(tp, ch) for tp, ch in zip(ct["tp"], ct.get("channel", ct["tp"]))])
-    elif "channel" not in ct:
-        ct = ct.assign(channel="(none)")
+    own = ct["channel"] if "channel" in ct else pd.Series("(none)", index=ct.index)
+    ct = ct.assign(channel=[fixed.get(tp, ch) for tp, ch in zip(ct["tp"], own)])
     tp_customers = ct.groupby(["segment", "tp"]).size().to_dict()
     judged = ct[ct["met"].notna()]
     met_counts = judged.groupby(["segment", "tp", "channel"])["met"].agg(["size", "sum"]).to_dict("index")
     rows = []
-    for (seg, tp, ch), grp in per.groupby(["segment", "tp", "channel"], sort=False):
+    for key, grp in per.groupby(["segment", "tp", "channel"], sort=False):
+        seg, tp, ch = cast("tuple[Any, int, str]", key)
         total = int(seg_customers[seg])
         n = len(grp)
         counts = met_counts.get((seg, tp, ch), {"size": 0, "sum": 0})
@@ -734,7 +839,7 @@ def _channels(
 
 
 def _segment_figures(
-    ev: pd.DataFrame,
+    cases: pa.Table,
     spec: JourneyMap,
     segments: pd.Series,
     seg_order: list[Any],
@@ -745,9 +850,10 @@ def _segment_figures(
     done = completed.reindex(segments.index).fillna(False)
     scores: dict[str, pd.Series] = {}
     for key in ("nps", "csat"):
-        if key in ev:
-            answered = ev.loc[ev[key].notna(), ["case", key]]
-            scores[key] = answered.groupby("case", sort=False)[key].last()
+        if key in cases.column_names:
+            # each customer's last answer (by position), indexed by case code
+            values = cases.column(key).to_pandas().astype("float64")
+            scores[key] = pd.Series(values.to_numpy(), index=np.arange(len(values))).dropna()
     for seg in seg_order:
         members = segments.index[segments.to_numpy() == seg]
         n = len(members)
@@ -779,14 +885,19 @@ def _segment_figures(
     return pd.DataFrame(rows)
 
 
-def _unmapped(ev: pd.DataFrame) -> pd.DataFrame:
-    off = ev[ev["tp"] < 0]
+def _unmapped(log: EventLog, plan: JourneyPlan) -> pd.DataFrame:
+    """Activities off the map: events and customers, the most frequent first."""
+    on_map = {a for a, _ in plan.touchpoints}
+    table = log.engine.activities(log._relation, by=None).to_pandas()
+    off = table[~table["activity"].isin(on_map)]
     if off.empty:
         return pd.DataFrame({"activity": [], "events": [], "customers": []})
-    g = (
-        off.groupby("activity", sort=False)
-        .agg(events=("row", "size"), customers=("case", "nunique"))
-        .reset_index()
+    g = pd.DataFrame(
+        {
+            "activity": off["activity"].astype(object).to_numpy(),
+            "events": off["events"].to_numpy(dtype=np.int64),
+            "customers": off["cases"].to_numpy(dtype=np.int64),
+        }
     )
     return g.sort_values(["events", "activity"], ascending=[False, True], kind="stable").reset_index(
         drop=True
@@ -819,24 +930,17 @@ def _ordered(frame: pd.DataFrame, seg_order: list[Any], binned: bool) -> pd.Data
     return out
 
 
-def _off_map(mapped: pd.DataFrame, names: list[str], spec: JourneyMap, stage_of: np.ndarray) -> pd.DataFrame:
+def _off_map(transitions: pa.Table, names: list[str], spec: JourneyMap, stage_of: np.ndarray) -> pd.DataFrame:
     columns = ["source", "target", "source_stage", "target_stage", "kind", "transitions", "customers"]
-    same = mapped["case"].eq(mapped["case"].shift(-1)).to_numpy()
-    src = mapped["tp"].to_numpy()[:-1][same[:-1]]
-    dst = mapped["tp"].to_numpy()[1:][same[:-1]]
-    cases = mapped["case"].to_numpy()[:-1][same[:-1]]
-    if src.size == 0:
+    g = transitions.to_pandas()
+    if g.empty:
         return pd.DataFrame(columns=columns)
+    src, dst = g["source"].to_numpy(dtype=np.int64), g["target"].to_numpy(dtype=np.int64)
     s_st, d_st = stage_of[src], stage_of[dst]
-    off = (d_st < s_st) | (d_st > s_st + 1)
-    frame = pd.DataFrame({"src": src[off], "dst": dst[off], "case": cases[off]})
-    if frame.empty:
+    g = pd.DataFrame({"src": src, "dst": dst, "transitions": g["transitions"], "customers": g["customers"]})
+    g = g[(d_st < s_st) | (d_st > s_st + 1)]
+    if g.empty:
         return pd.DataFrame(columns=columns)
-    g = (
-        frame.groupby(["src", "dst"])
-        .agg(transitions=("case", "size"), customers=("case", "nunique"))
-        .reset_index()
-    )
     rows = []
     for r in g.itertuples(index=False):
         a, b = stage_of[r.src], stage_of[r.dst]
