@@ -2,7 +2,9 @@
 
 The oracle: a filtered relation gives, verb by verb, the tables of a log read afresh from only
 the rows a plain pandas selection keeps (only ``rows_read``, ``invalid_rows`` and ``filtered`` in
-the stats may differ).
+the stats may differ). The oracle's parts (the valid rows, per case, the verb tables and their
+comparison) come from the engine kit, ``journeymine.testing.engines``, which runs a few of these
+steps on any engine (``check_engine``); here they all run, on DuckDB.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import random
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
-import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,6 +21,14 @@ import journeymine as jm
 from journeymine.engines.base import Filter
 from journeymine.errors import SchemaError
 from journeymine.segments import Segmentation
+from journeymine.testing.engines import (
+    assert_same_tables,
+    cases_kept,
+    ordered_rows,
+    per_case,
+    valid_rows,
+    verb_tables,
+)
 
 ACTS = ["Ad seen", "Visit", "Call ☎", "Offer 'gold'", "Sign, done", "Pay"]
 MAP = {"case": "customer", "activity": "touchpoint", "timestamp": "ts", "channel": "channel"}
@@ -69,36 +78,21 @@ SEGMENTS = [
 ]
 
 
-def verbs(log: jm.EventLog, rel=None) -> dict[str, pa.Table | list | object]:
-    """Every verb's output on ``rel`` (the log's own relation by default)."""
-    e = log.engine
-    rel = log._relation if rel is None else rel
-    out: dict[str, object] = {}
-    for i, by in enumerate(SEGMENTS):
-        out[f"dfg{i}"] = e.dfg(rel, by=by)
-        out[f"variants{i}"] = e.variants(rel, by=by, top=None)
-        out[f"top{i}"] = e.variants(rel, by=by, top=2)
-        out[f"activities{i}"] = e.activities(rel, by=by)
-        out[f"channels{i}"] = e.activity_channels(rel, by=by)
-        out[f"rarest{i}"] = e.rarest_edges(rel, by=by)
-        out[f"paths{i}"] = e.paths(rel, by=by, measure="score")
-        out[f"durations{i}"] = e.durations(rel, by=by)
-        out[f"cases{i}"] = e.cases(rel, by=by, attributes={"tier": "tier", "amount": "amount"})
-    out["events"] = e.events(rel, columns=["stage", "score", "vip"])
-    out["attributes"] = e.case_attributes(rel)
-    out["quantiles"] = e.quantiles(rel, "amount", [0.1, 0.5, 0.9])
-    return out
+def verbs(log: jm.EventLog, rel=None) -> dict[str, object]:
+    """Every verb's output on ``rel`` (the log's own relation by default), by every segment."""
+    return verb_tables(
+        log.engine,
+        log._relation if rel is None else rel,
+        by=SEGMENTS,
+        measure="score",
+        attributes={"tier": "tier", "amount": "amount"},
+        columns=["stage", "score", "vip"],
+        quantiles="amount",
+    )
 
 
 def assert_same_verbs(got: dict, want: dict) -> None:
-    for key in want:
-        a, b = got[key], want[key]
-        if isinstance(b, pa.Table):
-            pd.testing.assert_frame_equal(
-                a.to_pandas(), b.to_pandas(), check_exact=False, rtol=1e-12, obj=key
-            )
-        else:
-            assert a == b, key
+    assert_same_tables(got, want, rtol=1e-12)
 
 
 def read(data: pd.DataFrame, **kw) -> jm.EventLog:
@@ -135,39 +129,7 @@ def check(log: jm.EventLog, step: Filter, kept: pd.DataFrame, **kw):
     return rel
 
 
-# -- the pandas reference ------------------------------------------------------------------
-
-
-def valid_rows(data: pd.DataFrame) -> pd.DataFrame:
-    blank = data["touchpoint"].isna() | data["touchpoint"].astype(str).str.strip().eq("")
-    return data[data["customer"].notna() & ~blank]
-
-
-def ordered(data: pd.DataFrame) -> pd.DataFrame:
-    """Valid events in case order: time, then input row."""
-    v = valid_rows(data).copy()
-    v["__row"] = range(len(v))
-    return v.sort_values(["customer", "ts", "__row"], kind="stable")
-
-
-def per_case(data: pd.DataFrame) -> pd.DataFrame:
-    o = ordered(data)
-    g = o.groupby("customer", sort=True)
-    return pd.DataFrame(
-        {
-            "first": g["ts"].min(),
-            "last": g["ts"].max(),
-            "n": g.size(),
-            "seq": g["touchpoint"].agg(tuple),
-            "start": g["touchpoint"].first(),
-            "end": g["touchpoint"].last(),
-        }
-    )
-
-
-def cases_kept(data: pd.DataFrame, cases) -> pd.DataFrame:
-    v = valid_rows(data)
-    return v[v["customer"].isin(set(cases))]
+# -- the pandas reference (valid_rows, ordered_rows, per_case, cases_kept: from the kit) ------
 
 
 def variant_ranking(data: pd.DataFrame, log: jm.EventLog) -> pd.DataFrame:
@@ -233,7 +195,7 @@ def test_event_filter_that_empties_cases(data, log):
 )
 def test_cases(data, log, column, values, test, negate):
     v = valid_rows(data)
-    first = ordered(data).dropna(subset=[column]).groupby("customer")[column].first()
+    first = ordered_rows(data).dropna(subset=[column]).groupby("customer")[column].first()
     hit = set(first[test(first).astype(bool)].index)
     every = set(v["customer"])
     check(

@@ -87,6 +87,9 @@ HADOOP_CODEC_SUFFIXES = (".gz", ".bz2", ".deflate", ".lz4", ".snappy", ".zst")
 LIMIT = 1_000_000
 #: a number as text, as both engines read it alike (the same as the DuckDB engine's measure test)
 NUMBER = r"\s*([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(?i:inf|infinity)|(?i:nan))\s*"
+#: a filter value that selects numbers: as NUMBER but without NaN, which no filter value matches
+#: (NaN is a missing value; DuckDB's engine uses the same pattern)
+FILTER_NUMBER = r"\s*([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(?i:inf|infinity))\s*"
 
 
 def _functions() -> Any:
@@ -356,7 +359,13 @@ class SparkEngine:
             if isinstance(data, pa.RecordBatchReader):
                 data = data.read_all()
             table = data.append_column(ROW, pa.array(np.arange(data.num_rows, dtype=np.int64)))
-            return spark.createDataFrame(table)
+            frame = spark.createDataFrame(table)
+            # Spark reads an Arrow timestamp without a zone as its TIMESTAMP (an instant, in the
+            # session's zone); it is a wall-clock time, as DuckDB reads it: TIMESTAMP_NTZ
+            naive = [f.name for f in table.schema if pa.types.is_timestamp(f.type) and f.type.tz is None]
+            for name in naive:
+                frame = frame.withColumn(name, _col(name).cast("timestamp_ntz"))
+            return frame
         if scan.kind == "spark":
             assert scan.open is not None
             frame = scan.open()
@@ -1573,7 +1582,7 @@ def _match(expr: Column, typ: str, values: Sequence[str], column: str, F: Any) -
         texts = sorted({str(v) for v in values})
         return expr.isin(texts) if texts else F.lit(False)
     if typ in ("tinyint", "smallint", "int", "bigint", "float", "double") or typ.startswith("decimal("):
-        numbers = sorted({float(v) for v in values if re.fullmatch(NUMBER, str(v))})
+        numbers = sorted({float(v) for v in values if re.fullmatch(FILTER_NUMBER, str(v))})
         return expr.cast("double").isin(numbers) if numbers else F.lit(False)
     if typ == "boolean":
         flags = sorted({str(v).strip().lower() for v in values} & {"true", "false"})

@@ -8,9 +8,11 @@ journeymine's tests or from a plugin's own; ``journeymine.testing.renderers`` th
 must pass (:func:`check_renderer`, also importable from here); ``journeymine.testing.heuristics``
 those every improvement heuristic must pass (:func:`check_heuristic`, also importable from here),
 with :func:`~journeymine.testing.heuristics.planted_log`, event logs with a planted problem of
-known size and segment. Needs ``hypothesis`` (``pip install 'journeymine[test]'``) for the
-strategies and the connector kit; the renderer and heuristic kits need nothing more than
-journeymine.
+known size and segment; ``journeymine.testing.engines`` those every engine must pass
+(:func:`check_engine`, also importable from here: every verb compared with DuckDB's on generated
+logs, filters against a pandas oracle). Needs ``hypothesis`` (``pip install
+'journeymine[test]'``) for the strategies, the connector kit and the engine kit's row-order
+check; the renderer and heuristic kits need nothing more than journeymine.
 
 Examples
 --------
@@ -25,16 +27,18 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
+    "check_engine",
     "check_heuristic",
     "check_renderer",
     "conformance",
+    "engines",
     "heuristics",
     "reference",
     "renderers",
     "strategies",
 ]
 
-_SUBMODULES = {"conformance", "heuristics", "reference", "renderers", "strategies"}
+_SUBMODULES = {"conformance", "engines", "heuristics", "reference", "renderers", "strategies"}
 
 
 def __getattr__(name: str) -> Any:
@@ -47,6 +51,10 @@ def __getattr__(name: str) -> Any:
         from journeymine.testing.heuristics import check_heuristic
 
         return check_heuristic
+    if name == "check_engine":
+        from journeymine.testing.engines import check_engine
+
+        return check_engine
     if name in _SUBMODULES:
         return importlib.import_module(f"journeymine.testing.{name}")
     raise AttributeError(f"module 'journeymine.testing' has no attribute {name!r}")
@@ -57,6 +65,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from journeymine.testing import conformance, heuristics, reference, renderers, strategies
+    from journeymine.testing import conformance, engines, heuristics, reference, renderers, strategies
+    from journeymine.testing.engines import check_engine
     from journeymine.testing.heuristics import check_heuristic
     from journeymine.testing.renderers import check_renderer
