@@ -9,15 +9,17 @@ events that fall outside every journey are counted and kept in the report, never
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
 import pandas as pd
 
+from journeymine import progress
+from journeymine.engines.base import CutPlan
 from journeymine.errors import ArgumentError, SchemaError
-from journeymine.eventlog import EventLog, read_events
+from journeymine.eventlog import EventLog
 from journeymine.journeymap.figures import _log_activities
 from journeymine.journeymap.spec import check_unmatched_argument, did_you_mean, name_matches, report_unmatched
 
@@ -52,7 +54,10 @@ class JourneyReport:
         left out; listed in :attr:`outside`. ``events_in + events_outside`` is the input's count.
     outside : DataFrame
         Those events, with ``reason``: ``"before a start"``, ``"after an end"`` or
-        ``"not selected"``.
+        ``"not selected"``, then the log's columns (the case id under its own name) and
+        ``position`` (in the customer's events). Read from the engine when first asked for.
+    outside_activities : tuple of str
+        The activities of those events, sorted (known without reading them).
     """
 
     customers: int
@@ -62,7 +67,15 @@ class JourneyReport:
     incomplete: int
     events_in: int
     events_outside: int
-    outside: pd.DataFrame = field(repr=False)
+    outside_activities: tuple[str, ...] = ()
+    _outside: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def outside(self) -> pd.DataFrame:
+        """The events outside every journey kept (see the class's attributes)."""
+        if callable(self._outside):
+            self._outside = self._outside()
+        return self._outside if self._outside is not None else pd.DataFrame(columns=["reason"])
 
     def to_dict(self) -> dict[str, int]:
         """The counts, for JSON."""
@@ -226,13 +239,13 @@ def cut_journeys(
     check_unmatched_argument(unmatched)
     start_names, end_names = _names("start", start), _names("end", end)
     gap_us = None if gap is None else _gap_us(gap, log)
-    schema = log.schema
     clash = sorted(set(JOURNEY_COLUMNS) & set(log.columns))
     if clash:
         raise SchemaError(
             f"{log.source} already has a column {clash[0]!r}; rename it before cutting journeys "
             f"(cut_journeys adds {', '.join(JOURNEY_COLUMNS)})"
         )
+    activities: list[str] = []
     if start_names or end_names:
         activities = _log_activities(log)
         problems: list[tuple[int | None, str]] = [
@@ -244,65 +257,26 @@ def cut_journeys(
         report_unmatched(
             problems, place="cut_journeys", unmatched=unmatched, stacklevel=2, error=ArgumentError
         )
-    extra = [
-        c for c in log.columns if c not in {schema.case, schema.activity, schema.timestamp, schema.channel}
-    ]
-    ev = log.to_frame(columns=extra)
-    is_start, is_end = _matcher(start_names), _matcher(end_names)
-    acts = ev["activity"].astype(str)
-    uniq = acts.unique()
-    start_flags = np.asarray(
-        acts.map(dict(zip(uniq, map(is_start, uniq)))) if is_start else np.ones(len(ev), bool), bool
+    plan = CutPlan(
+        gap_us=gap_us,
+        starts=None if start_names is None else _resolve(start_names, activities),
+        ends=None if end_names is None else _resolve(end_names, activities),
+        select=select,
     )
-    end_flags = np.asarray(
-        acts.map(dict(zip(uniq, map(is_end, uniq)))) if is_end else np.zeros(len(ev), bool), bool
-    )
-    case_codes = pd.factorize(ev["case"])[0]
-    times = ev["timestamp"]
-    if log.stats.timed:
-        t_us = times.dt.as_unit("us").astype("int64").to_numpy()
-    else:
-        t_us = np.zeros(len(ev), np.int64)
-    journey, ended_by, reason = _cut(case_codes, t_us, start_flags, end_flags, gap_us, start is not None)
-    ev["journey_index"] = journey
-    ev["_reason"] = reason
-    ev["journey_ended_by"] = np.array(["data", "gap", "end"], dtype=object)[ended_by]
-    inside = journey > 0
-    n_per_case = pd.Series(journey).groupby(case_codes).transform("max").to_numpy()
-    keep = inside.copy()
-    if select == "first":
-        keep &= journey == 1
-    elif select == "last":
-        keep &= journey == n_per_case
-    elif isinstance(select, int):
-        keep &= journey == select + 1
-    reasons = np.where(inside & ~keep, "not selected", reason)
-    outside = ev.loc[~keep].drop(columns=["journey_index", "journey_ended_by", "_reason"])
-    if "reason" in outside.columns:  # the log's own column keeps its values, under another name
-        outside = outside.rename(columns={"reason": "case:reason"})
-    outside.insert(0, "reason", reasons[~keep])
-    outside = outside.rename(columns=_original_names(schema))
-    kept = ev.loc[keep].drop(columns=["_reason"])
-    kept["journey_index"] = kept["journey_index"].astype("int64")
-    kept.insert(0, "journey", kept["case"].astype(str) + "#" + kept["journey_index"].astype(str))
-    if end is not None:
-        kept["journey_complete"] = kept["journey_ended_by"].eq("end")
-    journeys_total = (
-        int(pd.Series(journey[inside]).groupby(case_codes[inside]).max().sum()) if inside.any() else 0
-    )
-    per_journey = kept.drop_duplicates("journey")
-    complete = int(per_journey["journey_complete"].sum()) if end is not None else 0
+    with progress.step("cutting journeys"):
+        cut = log.engine.cut(log._relation, plan)
     report = JourneyReport(
         customers=log.n_cases,
-        journeys=journeys_total,
-        selected=len(per_journey),
-        complete=complete,
-        incomplete=len(per_journey) - complete if end is not None else 0,
-        events_in=len(kept),
-        events_outside=len(outside),
-        outside=outside.reset_index(drop=True),
+        journeys=cut.journeys,
+        selected=cut.selected,
+        complete=cut.complete,
+        incomplete=cut.selected - cut.complete if end is not None else 0,
+        events_in=cut.events_in,
+        events_outside=cut.events_outside,
+        outside_activities=cut.outside_activities,
+        _outside=functools.partial(_outside_frame, log, plan),
     )
-    if kept.empty:
+    if cut.relation is None:
         hint = (
             f"no customer has journey {select!r}: pass select='all'"
             if isinstance(select, int)
@@ -312,24 +286,29 @@ def cut_journeys(
             f"no journey found in {log.source} with gap={gap!r}, start={start!r}, end={end!r}, "
             f"select={select!r} (report: {report.to_dict()}); {hint}"
         )
-    kept = kept.drop(columns=["position"] if log.stats.timed else ["position", "timestamp"])
-    kept = kept.rename(columns=_original_names(schema))
-    order = None
-    if not log.stats.timed:
-        kept["journey_position"] = np.arange(len(kept))
-        order = "journey_position"
-    new = read_events(
-        kept.reset_index(drop=True),
-        case="journey",
-        activity=schema.activity_name,
-        timestamp=schema.timestamp if log.stats.timed else None,
-        channel=schema.channel,
-        order=order,
-        engine=log.engine,
-    )
-    out: JourneyLog = JourneyLog._adopt(new)
+    schema = replace(log.schema, case="journey")
+    out: JourneyLog = JourneyLog(cut.relation, engine=log.engine, schema=schema, scan=log._scan)
     out.report = report
     return out
+
+
+def _resolve(names: tuple[str, ...], activities: Sequence[str]) -> tuple[str, ...]:
+    """The log's activities that one of ``names`` (names or ``*`` patterns) matches."""
+    return tuple(a for a in activities if any(name_matches(a, n) for n in names))
+
+
+def _outside_frame(log: EventLog, plan: CutPlan) -> pd.DataFrame:
+    """The events a cut left out (for :attr:`JourneyReport.outside`), by the log's column names."""
+    schema = log.schema
+    mapped = {schema.case, *schema.activity_columns, schema.timestamp, schema.channel}
+    if len(schema.activity_columns) > 1:
+        mapped -= set(schema.activity_columns)  # a composite's parts stay columns of their own
+    extra = [c for c in log.columns if c not in mapped]
+    table = log.engine.cut_outside(log._relation, plan, columns=extra)
+    frame: pd.DataFrame = log.frame(table, None)
+    if "reason" in extra:  # the log's own column keeps its values, under another name
+        frame.columns = ["reason", *[("case:reason" if c == "reason" else c) for c in frame.columns[1:]]]
+    return frame.rename(columns={k: v for k, v in _original_names(schema).items() if k != "reason"})
 
 
 def _original_names(schema: Any) -> dict[str, str]:
@@ -343,47 +322,3 @@ def _original_names(schema: Any) -> dict[str, str]:
     if schema.channel:
         names["channel"] = schema.channel
     return names
-
-
-def _cut(
-    case: np.ndarray,
-    t_us: np.ndarray,
-    is_start: np.ndarray,
-    is_end: np.ndarray,
-    gap_us: int | None,
-    needs_start: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The journey number of each event (0: outside), how its journey ended (0 data, 1 gap,
-    2 end) and, for events outside, why."""
-    n = len(case)
-    journey = np.zeros(n, np.int64)
-    ended = np.zeros(n, np.int64)
-    reason = np.full(n, "", dtype=object)
-    cases, ts = case.tolist(), t_us.tolist()
-    starts, endsf = is_start.tolist(), is_end.tolist()
-    prev_case = -1
-    k = 0
-    is_open = False
-    seen_end = False
-    last_t = 0
-    open_rows: list[int] = []
-    for i in range(n):
-        c = cases[i]
-        if c != prev_case:
-            prev_case, k, is_open, seen_end, open_rows = c, 0, False, False, []
-        elif is_open and gap_us is not None and ts[i] - last_t > gap_us:
-            ended[open_rows] = 1
-            is_open, open_rows = False, []
-        if not is_open and (not needs_start or starts[i]):
-            k += 1
-            is_open = True
-        if is_open:
-            journey[i] = k
-            open_rows.append(i)
-            if endsf[i]:
-                ended[open_rows] = 2
-                is_open, open_rows, seen_end = False, [], True
-        else:
-            reason[i] = "after an end" if seen_end else "before a start"
-        last_t = ts[i]
-    return journey, ended, reason

@@ -34,6 +34,8 @@ __all__ = [
     "DURATION_BINS",
     "FILTER_KINDS",
     "PERIOD_MODES",
+    "Cut",
+    "CutPlan",
     "Engine",
     "EngineFactory",
     "Filter",
@@ -251,6 +253,59 @@ class JourneyTables:
     checks: pa.Table
 
 
+@dataclass(frozen=True)
+class CutPlan:
+    """What :meth:`Engine.cut` does: cut each case of a log into journeys. Built above the
+    engine (:func:`journeymine.cut_journeys` resolves names and patterns to activities).
+
+    Attributes
+    ----------
+    gap_us : int, optional
+        A journey ends when more than this many microseconds pass between two events of the
+        case (a timed log only).
+    starts : tuple of str, optional
+        Activities that open a journey; events before one are outside every journey. ``None``:
+        every event opens one when none is open.
+    ends : tuple of str, optional
+        Activities that complete a journey (they belong to it).
+    select : {"all", "first", "last"} or int
+        Which journeys of each case to keep: all, the first, the last, or the n-th (from 0).
+    """
+
+    gap_us: int | None = None
+    starts: tuple[str, ...] | None = None
+    ends: tuple[str, ...] | None = None
+    select: str | int = "all"
+
+
+@dataclass(frozen=True)
+class Cut:
+    """What :meth:`Engine.cut` returns.
+
+    Attributes
+    ----------
+    relation : Relation or None
+        The journeys kept, one case per journey (``None`` when none is kept): a relation like
+        a loaded log whose case column is ``journey`` (``"<case>#<n>"``), with the source's
+        columns and ``journey_index`` (n), ``journey_ended_by`` (``"end"``, ``"gap"`` or
+        ``"data"``) and, when the plan has ends, ``journey_complete``. Its stats count its own
+        events (``rows_read``: the events kept; nothing set aside or filtered).
+    journeys, selected, complete, events_in, events_outside : int
+        Journeys found, journeys kept, kept journeys ended by an end, events kept and events
+        not kept.
+    outside_activities : tuple of str
+        The activities of the events not kept, sorted.
+    """
+
+    relation: Relation | None
+    journeys: int
+    selected: int
+    complete: int
+    events_in: int
+    events_outside: int
+    outside_activities: tuple[str, ...] = ()
+
+
 class Relation(Protocol):
     """An engine's handle on one loaded, validated log. Opaque above the engine."""
 
@@ -391,6 +446,19 @@ class Engine(Protocol):
         the engine. ``journeymine.engines.plans`` writes the plan once as SQL (DuckDB's
         dialect, transpiled for Spark with SQLGlot) over a relation of the events the engine
         provides."""
+        ...
+
+    def cut(self, rel: Relation, plan: CutPlan) -> Cut:
+        """Cut every case of ``rel`` into journeys (see :class:`CutPlan` and :class:`Cut`);
+        ``rel`` is unchanged. ``journeymine.engines.plans.cut_sql`` writes the cut once as SQL
+        over the events."""
+        ...
+
+    def cut_outside(self, rel: Relation, plan: CutPlan, *, columns: Sequence[str] = ()) -> pa.Table:
+        """The events of ``rel`` that ``cut(rel, plan)`` does not keep, as :meth:`events` gives
+        them (``case, activity, timestamp, position``, ``channel``, then ``columns``), after a
+        first column ``reason``: ``"before a start"``, ``"after an end"`` or ``"not
+        selected"``. Ordered by case and position; for inspection (they may be many)."""
         ...
 
     def events(self, rel: Relation, *, columns: Sequence[str] = ()) -> pa.Table:

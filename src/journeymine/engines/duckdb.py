@@ -24,7 +24,16 @@ from typing import TYPE_CHECKING, Any
 
 from journeymine import progress
 from journeymine.engines import plans
-from journeymine.engines.base import DURATION_BINS, Filter, JourneyPlan, JourneyTables, LogStats, OnInvalid
+from journeymine.engines.base import (
+    DURATION_BINS,
+    Cut,
+    CutPlan,
+    Filter,
+    JourneyPlan,
+    JourneyTables,
+    LogStats,
+    OnInvalid,
+)
 from journeymine.engines.rules import (
     EXAMPLES,
     ISO,
@@ -1237,6 +1246,94 @@ class DuckDBEngine:
         finally:
             self._sql(f"DROP TABLE IF EXISTS {events}")
         return out
+
+    # -- journeys -----------------------------------------------------------------------------
+
+    def _cut_table(self, rel: DuckRelation, plan: CutPlan) -> str:
+        """A table of ``rel``'s events cut by ``plan`` (``plans.cut_sql``: r, c, k, ended,
+        opens, keep, reason), made once per plan."""
+        key = ("cut", plan)
+        if key not in rel.cache:
+            name = f"cut{len(rel.cache)}"
+            order = [k for k, on in (("t", rel.schema.timestamp), ("o", rel.schema.order)) if on] + ["r"]
+            sql = plans.cut_sql(plan, order=order, source=f"(SELECT r, c, a, t, o FROM {rel.valid})")
+            with progress.step("cutting journeys"):
+                self._sql(f"CREATE TABLE {rel.t(name)} AS {sql}")
+            rel.tables.append(rel.prefix + name)
+            rel.cache[key] = rel.t(name)
+        return str(rel.cache[key])
+
+    def cut(self, rel: DuckRelation, plan: CutPlan) -> Cut:
+        """The journeys of ``rel`` (see ``Engine.cut``): a new relation over ``rel``'s source
+        rows (a view that adds the journey columns to the rows kept) and a table of its events,
+        prepared like a loaded log; ``rel`` is unchanged and kept alive by it."""
+        cut = self._cut_table(rel, plan)
+        journeys, selected, complete, events_in, outside = self._rows(
+            f"SELECT count(*) FILTER (opens = 1), count(*) FILTER (opens = 1 AND keep), "
+            f"count(*) FILTER (opens = 1 AND keep AND ended = 2), count(*) FILTER (keep), "
+            f"count(*) FILTER (NOT keep) FROM {cut}"
+        )[0]
+        counts: dict[str, Any] = {
+            "journeys": int(journeys),
+            "selected": int(selected),
+            "complete": int(complete) if plan.ends is not None else 0,
+            "events_in": int(events_in),
+            "events_outside": int(outside),
+        }
+        names = self._rows(
+            f"SELECT DISTINCT v.a FROM {rel.valid} v JOIN {cut} j ON j.r = v.r WHERE NOT j.keep ORDER BY 1"
+        )
+        counts["outside_activities"] = tuple(str(n) for (n,) in names)
+        if not events_in:
+            return Cut(None, **counts)
+        prefix = f"jm{next(self._ids)}_"
+        schema = replace(rel.schema, case="journey")
+        child = DuckRelation(self, prefix, rel.scan, schema, (), {})
+        weakref.finalize(child, self._forget, child.tables)
+        child.cache["base"] = rel  # its source rows and cut table are the child's
+        for key in ("preparsed", "text", "tz", "timestamp_format"):
+            if key in rel.cache:
+                child.cache[key] = rel.cache[key]
+        journey = "j.c || '#' || CAST(j.k AS VARCHAR)"
+        complete_col = "j.ended = 2 AS journey_complete, " if plan.ends is not None else ""
+        self._sql(
+            f"CREATE VIEW {child.t('src')} AS SELECT {journey} AS journey, s.*, "
+            f"CAST(j.k AS BIGINT) AS journey_index, {complete_col}"
+            f"CASE j.ended WHEN 2 THEN 'end' WHEN 1 THEN 'gap' ELSE 'data' END AS journey_ended_by "
+            f"FROM {rel.t('src')} s JOIN {cut} j ON j.r = s.{q(ROW)} WHERE j.keep"
+        )
+        child.tables.append(f"{prefix}src")
+        self._sql(
+            f"CREATE TABLE {child.t('ev')} AS SELECT v.r, {journey} AS c, v.a, v.t, v.o "
+            f"FROM {rel.valid} v JOIN {cut} j ON j.r = v.r WHERE j.keep"
+        )
+        child.tables.append(f"{prefix}ev")
+        self._sql(f"CREATE TABLE {child.t('bad')} (r BIGINT, reason VARCHAR)")
+        child.tables.append(f"{prefix}bad")
+        child.valid = f"(SELECT r, c, a, t, o FROM {child.t('ev')})"
+        described = self._rows(f"DESCRIBE {child.t('src')}")
+        child.types = {row[0]: str(row[1]) for row in described if not row[0].startswith("__jm_")}
+        child.columns = tuple(child.types)
+        child.cache.update(total=int(events_in), invalid=0, reasons={})
+        child.cache.setdefault("tz", None)
+        with progress.step("ordering journeys"):
+            self._prepare(child)
+        return Cut(child, **counts)
+
+    def cut_outside(self, rel: DuckRelation, plan: CutPlan, *, columns: Sequence[str] = ()) -> pa.Table:
+        """The events ``cut(rel, plan)`` does not keep, with a reason each (see ``Engine.cut_outside``)."""
+        cut = self._cut_table(rel, plan)
+        extra = "".join(f", src.{q(c)}" for c in columns)
+        if rel.schema.channel:
+            extra = f", CAST(src.{q(rel.schema.channel)} AS VARCHAR) AS channel" + extra
+        return self._arrow(
+            f'SELECT j.reason, v.c AS "case", v.a AS activity, make_timestamp(v.t) AS timestamp, '
+            f"(row_number() OVER w - 1)::INTEGER AS position, NOT j.keep AS out{extra} "
+            f"FROM {rel.valid} v JOIN {cut} j ON j.r = v.r "
+            f"JOIN {rel.t('src')} src ON src.{q(ROW)} = v.r "
+            f"WINDOW w AS (PARTITION BY v.c ORDER BY {self._order_by(rel, 'v.')}) "
+            f"QUALIFY out ORDER BY v.c, position"
+        ).drop_columns(["out"])
 
     def events(self, rel: DuckRelation, *, columns: Sequence[str] = ()) -> pa.Table:
         """The valid events in canonical order (case, position)."""

@@ -27,9 +27,9 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from journeymine.engines.base import JourneyPlan
+    from journeymine.engines.base import CutPlan, JourneyPlan
 
-__all__ = ["NUMBER", "JourneySQL", "journey_inputs", "journey_sql", "kind_of", "to_dialect"]
+__all__ = ["NUMBER", "JourneySQL", "cut_sql", "journey_inputs", "journey_sql", "kind_of", "to_dialect"]
 
 #: numbers as text, the one pattern both engines read alike (a plain cast differs: '1_000' is a
 #: number to DuckDB, '1d' to Spark); also in ``engines/spark.py`` and ``duckdb.py``
@@ -258,6 +258,65 @@ def journey_sql(
             "CAST(NULL AS BIGINT) AS outside WHERE false"
         )
     return JourneySQL(events_sql, touchpoints, channels, cases, transitions, check_sql)
+
+
+def cut_sql(plan: CutPlan, *, order: Sequence[str], source: str) -> str:
+    """The cut of :meth:`journeymine.engines.base.Engine.cut` as one query over ``source`` (the
+    events relation: ``r, c, a, t, o``), one row per event: ``r``, ``c``, ``k`` (the journey's
+    number in its case, from 1; 0 outside every journey), ``ended`` (how its journey ended: 0 the
+    data, 1 a gap, 2 an end), ``keep`` (in a journey ``plan.select`` keeps), ``opens`` (1 on a
+    journey's first event) and ``reason`` (why an event is not kept, or null).
+
+    Cutting is a scan with state (is a journey open?), written as windows: a case falls into
+    blocks, a new block beginning at its first event, after an end activity and after a gap. A
+    journey is open from a block's first start (its first event, without ``start=``) to the
+    block's last event, so that one block holds at most one journey, and the block says how it
+    ended. A start while a journey is open opens no other; an end outside a journey ends none.
+    """
+    by = ", ".join(order)
+    starts = "true" if plan.starts is None else _in("a", plan.starts)
+    ends = "false" if plan.ends is None else _in("a", plan.ends)
+    gap = "false" if plan.gap_us is None else f"t - lag(t) OVER w > {int(plan.gap_us)}"
+    first_start = "brk = 1" if plan.starts is None else "s AND ns = 1"
+    inside = "true" if plan.starts is None else "ns > 0"
+    if plan.select == "all":
+        selected = "true"
+    elif plan.select == "first":
+        selected = "k = 1"
+    elif plan.select == "last":
+        selected = "k = max(k) OVER (PARTITION BY c)"
+    else:
+        selected = f"k = {int(plan.select) + 1}"
+    return (
+        # i: the event's place in its case; brk: it begins a block; gapped: a gap before it
+        f"WITH q1 AS (SELECT r, c, a, {starts} AS s, {ends} AS e, "
+        f"row_number() OVER w AS i, "
+        f"CASE WHEN lag(r) OVER w IS NULL THEN 1 WHEN lag({ends}) OVER w THEN 1 "
+        f"WHEN {gap} THEN 1 ELSE 0 END AS brk, "
+        f"CASE WHEN lag(r) OVER w IS NOT NULL AND {gap} THEN 1 ELSE 0 END AS gapped "
+        f"FROM {source} WINDOW w AS (PARTITION BY c ORDER BY {by})), "
+        # b: the block; next_gap: a gap follows the event
+        "q2 AS (SELECT *, sum(brk) OVER (PARTITION BY c ORDER BY i ROWS UNBOUNDED PRECEDING) AS b, "
+        "coalesce(lead(gapped) OVER (PARTITION BY c ORDER BY i), 0) AS next_gap FROM q1), "
+        # ns: starts so far in the block; last_i: the block's last event
+        "q3 AS (SELECT *, sum(CASE WHEN s THEN 1 ELSE 0 END) OVER "
+        "(PARTITION BY c, b ORDER BY i ROWS UNBOUNDED PRECEDING) AS ns, "
+        "max(i) OVER (PARTITION BY c, b) AS last_i FROM q2), "
+        f"q4 AS (SELECT *, {inside} AS inside, CASE WHEN {inside} AND {first_start} THEN 1 ELSE 0 END "
+        "AS opens FROM q3), "
+        # the block's ending, read at its last event; closes: an end that closed a journey
+        "q5 AS (SELECT *, max(CASE WHEN i = last_i AND inside THEN "
+        "CASE WHEN e THEN 2 WHEN next_gap = 1 THEN 1 ELSE 0 END END) OVER (PARTITION BY c, b) "
+        "AS ended, CASE WHEN inside AND e THEN 1 ELSE 0 END AS closes, "
+        "sum(opens) OVER (PARTITION BY c ORDER BY i ROWS UNBOUNDED PRECEDING) AS k0 FROM q4), "
+        "q6 AS (SELECT *, CASE WHEN inside THEN k0 ELSE 0 END AS k, coalesce(max(closes) OVER "
+        "(PARTITION BY c ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS seen_end "
+        "FROM q5) "
+        f"SELECT r, c, k, coalesce(ended, 0) AS ended, opens, keep, "
+        "CASE WHEN keep THEN NULL WHEN k > 0 THEN 'not selected' WHEN seen_end = 1 "
+        "THEN 'after an end' ELSE 'before a start' END AS reason "
+        f"FROM (SELECT *, k > 0 AND {selected} AS keep FROM q6) AS q7"
+    )
 
 
 @lru_cache(maxsize=256)

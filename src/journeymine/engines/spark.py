@@ -37,7 +37,16 @@ from typing import TYPE_CHECKING, Any
 from journeymine import progress
 from journeymine.connectors.base import Scan
 from journeymine.engines import plans
-from journeymine.engines.base import DURATION_BINS, Filter, JourneyPlan, JourneyTables, LogStats, OnInvalid
+from journeymine.engines.base import (
+    DURATION_BINS,
+    Cut,
+    CutPlan,
+    Filter,
+    JourneyPlan,
+    JourneyTables,
+    LogStats,
+    OnInvalid,
+)
 from journeymine.engines.rules import (
     EXAMPLES,
     ISO,
@@ -1474,6 +1483,109 @@ class SparkEngine:
             if table is not None:
                 with contextlib.suppress(Exception):
                     table.unpersist()
+
+    def _cut_frame(self, rel: SparkRelation, plan: CutPlan) -> Any:
+        """``rel``'s events cut by ``plan`` (``plans.cut_sql`` transpiled: r, c, k, ended,
+        opens, keep, reason), persisted once per plan."""
+        key = ("cut", plan)
+        if key not in rel.cache:
+            order = [k for k, on in (("t", rel.schema.timestamp), ("o", rel.schema.order)) if on] + ["r"]
+            name = f"__jm_cut{next(_VIEWS)}"
+            spark = self.session
+            rel.valid.select("r", "c", "a", "t", "o").createOrReplaceTempView(name)
+            try:
+                sql = plans.to_dialect(plans.cut_sql(plan, order=order, source=name), "spark")
+                rel.cache[key] = self._persist(rel, spark.sql(sql))
+            finally:
+                spark.catalog.dropTempView(name)
+        return rel.cache[key]
+
+    def cut(self, rel: SparkRelation, plan: CutPlan) -> Cut:
+        """The journeys of ``rel`` (see ``Engine.cut``): a new relation over ``rel``'s source
+        rows kept, with the journey columns, prepared like a loaded log; its events are parsed
+        from those rows as ``rel``'s are. ``rel`` is unchanged and kept alive by it."""
+        F = _functions()
+        self._collect_garbage()
+        cut = self._cut_frame(rel, plan)
+        opens = F.col("opens") == 1
+        row = cut.agg(
+            F.count(F.when(opens, 1)).alias("journeys"),
+            F.count(F.when(opens & F.col("keep"), 1)).alias("selected"),
+            F.count(F.when(opens & F.col("keep") & (F.col("ended") == 2), 1)).alias("complete"),
+            F.count(F.when(F.col("keep"), 1)).alias("events_in"),
+            F.count(F.when(~F.col("keep"), 1)).alias("events_outside"),
+        ).collect()[0]
+        names = (
+            cut.where(~F.col("keep"))
+            .select("r")
+            .join(rel.valid.select("r", "a"), "r")
+            .select("a")
+            .distinct()
+            .orderBy("a")
+            .collect()
+        )
+        keys = ("journeys", "selected", "events_in", "events_outside")
+        counts: dict[str, Any] = {k: int(row[k] or 0) for k in keys}
+        counts["complete"] = int(row["complete"] or 0) if plan.ends is not None else 0
+        counts["outside_activities"] = tuple(str(r["a"]) for r in names)
+        if not counts["events_in"]:
+            return Cut(None, **counts)
+        ended = F.col("ended")
+        added = [
+            F.concat(F.col("c"), F.lit("#"), F.col("k").cast("string")).alias("journey"),
+            F.col("k").cast("bigint").alias("journey_index"),
+        ]
+        if plan.ends is not None:
+            added.append((ended == 2).alias("journey_complete"))
+        added.append(
+            F.when(ended == 2, "end").when(ended == 1, "gap").otherwise("data").alias("journey_ended_by")
+        )
+        kept = cut.where(F.col("keep")).select(F.col("r").alias(ROW), *added)
+        src = self._kept_src(rel).join(kept, ROW)
+        src = src.select("journey", *[c for c in src.columns if c != "journey"])
+        types = {n: t for n, t in src.dtypes if not n.startswith("__jm_")}
+        schema = replace(rel.schema, case="journey")
+        child = SparkRelation(self, rel.scan, schema, tuple(types), types, src)
+        weakref.finalize(child, self._forget, child.persisted)
+        child.cache["base"] = rel  # its source rows and cut frame are the child's
+        for key in ("t", "text", "tz", "timestamp_format"):
+            if key in rel.cache:
+                child.cache[key] = rel.cache[key]
+        columns, _ = rel.cache["parse"]
+        columns = [F.col("journey").alias("c") if i == 1 else c for i, c in enumerate(columns)]
+        child.cache["parse"] = (columns, F.lit(None).cast("string"))
+        child.cache.update(total=counts["events_in"], invalid=0, reasons={})
+        child.cache.setdefault("tz", None)
+        child.valid = self._valid_with(child, {})
+        with progress.step("ordering journeys"):
+            self._prepare(child, "quarantine", F, check=False)
+        return Cut(child, **counts)
+
+    def cut_outside(self, rel: SparkRelation, plan: CutPlan, *, columns: Sequence[str] = ()) -> pa.Table:
+        """The events ``cut(rel, plan)`` does not keep, with a reason each (see ``Engine.cut_outside``)."""
+        from pyspark.sql import Window
+
+        F = _functions()
+        cut = self._cut_frame(rel, plan)
+        keys = [k for k, on in (("t", rel.schema.timestamp), ("o", rel.schema.order)) if on]
+        w = Window.partitionBy("c").orderBy(*[F.col(k) for k in [*keys, "r"]])
+        extra = [_col(c) for c in columns]
+        if rel.schema.channel:
+            extra.insert(0, _col(rel.schema.channel).cast("string").alias("channel"))
+        events = rel.valid.withColumn("position", (F.row_number().over(w) - 1).cast("int"))
+        out = (
+            events.join(cut.where(~F.col("keep")).select("r", "reason"), "r")
+            .join(rel.src.withColumnRenamed(ROW, "r"), "r")
+            .select(
+                "reason",
+                F.col("c").alias("case"),
+                F.col("a").alias("activity"),
+                F.timestamp_micros("t").cast("timestamp_ntz").alias("timestamp"),
+                "position",
+                *extra,
+            )
+        )
+        return self._arrow(out.orderBy("case", "position"))
 
     def events(self, rel: SparkRelation, *, columns: Sequence[str] = ()) -> pa.Table:
         """The valid events in canonical order (case, position); for small logs."""

@@ -319,16 +319,13 @@ def _log_activities(log: EventLog) -> list[str]:
 
 
 def _outside_activities(log: EventLog) -> set[str]:
-    """Activities of events :func:`~journeymine.cut_journeys` left outside every journey."""
+    """Activities of events :func:`~journeymine.cut_journeys` left outside every journey (known
+    from the cut's aggregate; the events themselves stay in the engine)."""
     from journeymine.journeys import JourneyLog
 
     if not isinstance(log, JourneyLog):
         return set()
-    outside = log.report.outside
-    col = log.schema.activity_name
-    if col not in outside.columns:
-        return set()
-    return {str(a) for a in outside[col].dropna().unique()}
+    return set(log.report.outside_activities)
 
 
 def _check_names(log: EventLog, spec: JourneyMap, unmatched: Literal["error", "warn"]) -> _Known:
