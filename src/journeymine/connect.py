@@ -8,17 +8,26 @@ time zones, finds events that two systems both recorded, and accounts for every 
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
+from journeymine import progress
+from journeymine.connectors.base import Scan
+from journeymine.engines.base import UnionPart, UnionPlan
 from journeymine.errors import ArgumentError, IdentityError, SchemaError
 from journeymine.eventlog import EventLog, read_events
 from journeymine.journeymap.spec import did_you_mean
+from journeymine.registry import get_engine
+from journeymine.schema import Schema
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["CombineReport", "CombinedLog", "combine", "read_identities"]
 
@@ -47,23 +56,43 @@ class CombineReport:
         ``duplicates="keep"``.
     set_aside : DataFrame
         Events of unmatched ids, with ``unmatched="aside"``.
+    n_duplicates, n_set_aside : int
+        How many events :attr:`duplicates` and :attr:`set_aside` hold (counted in the engine;
+        the two tables are read from it only when first asked for).
     unused_identities : int
         Identity rows naming a source that was not given.
     """
 
     sources: pd.DataFrame
     unmatched: pd.DataFrame
-    duplicates: pd.DataFrame
-    set_aside: pd.DataFrame
+    n_duplicates: int = 0
+    n_set_aside: int = 0
     unused_identities: int = 0
+    _rows: Any = field(default=None, repr=False, compare=False)
+    _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def duplicates(self) -> pd.DataFrame:
+        """The events another source recorded first (read from the engine when first asked for)."""
+        return self._read("duplicates")
+
+    @property
+    def set_aside(self) -> pd.DataFrame:
+        """The events of unmatched ids set aside (read from the engine when first asked for)."""
+        return self._read("set_aside")
+
+    def _read(self, which: str) -> pd.DataFrame:
+        if which not in self._cache:
+            self._cache[which] = self._rows(which) if self._rows is not None else pd.DataFrame()
+        return self._cache[which]
 
     def to_dict(self) -> dict[str, Any]:
         """The per-source counts, for JSON."""
         return {
             "sources": self.sources.to_dict("records"),
             "unmatched_ids": len(self.unmatched),
-            "duplicates": len(self.duplicates),
-            "set_aside": len(self.set_aside),
+            "duplicates": self.n_duplicates,
+            "set_aside": self.n_set_aside,
             "unused_identities": self.unused_identities,
         }
 
@@ -262,107 +291,133 @@ def combine(
             f"timezones={{{naive[0]!r}: 'Europe/Amsterdam'}} (its zone) so that they can be compared"
         )
 
+    target = get_engine(engine) if engine is not None else next(iter(logs.values())).engine
     mapper, table = _identity_mapper(identities)
-    frames: list[pd.DataFrame] = []
-    aside_frames: list[pd.DataFrame] = []
-    stats: list[dict[str, Any]] = []
-    unmatched_rows: list[dict[str, Any]] = []
+    parts = []
     for name, log in logs.items():
-        frame = _source_frame(name, log, timezones.get(name))
-        ids = frame["source_id"].drop_duplicates()
-        customers = ids if mapper is None else ids.map(lambda i, n=name: mapper(n, i))
-        lookup = dict(zip(ids, customers))
-        frame["customer"] = frame["source_id"].map(lookup)
-        miss = frame["customer"].isna()
-        n_unmatched_ids = int(customers.isna().sum())
-        if miss.any():
-            counts = frame.loc[miss, "source_id"].value_counts(sort=False)
-            for i, c in counts.items():
-                unmatched_rows.append(
-                    {
-                        "source": name,
-                        "id": i,
-                        "events": int(c),
-                        "handling": "own customer" if unmatched == "keep" else "set aside",
-                    }
-                )
-            if unmatched == "keep":
-                frame.loc[miss, "customer"] = name + ":" + frame.loc[miss, "source_id"]
-            else:
-                aside_frames.append(frame[miss])
-                frame = frame[~miss]
-        stats.append(
-            {
-                "source": name,
-                "events": log.n_events,
-                "ids": len(ids),
-                "matched_ids": len(ids) - n_unmatched_ids,
-                "unmatched_ids": n_unmatched_ids,
-                "unmatched_events": int(miss.sum()),
-            }
+        if log.engine is not target:  # another engine's events come over as Arrow
+            log = _moved(log, target)
+        schema = log.schema
+        mapped = {schema.case, schema.activity, schema.timestamp, schema.channel}
+        extra = [c for c in log.columns if c not in mapped]
+        clash = set(COMBINED_COLUMNS) & set(extra)
+        parts.append(
+            UnionPart(
+                name=name,
+                relation=log._relation,
+                zone=timezones.get(name),
+                columns=tuple((c, f"{name}:{c}" if c in clash else c) for c in extra),
+            )
         )
-        frame["_rank"] = len(frames)
-        frames.append(frame)
-    combined = pd.concat(frames, ignore_index=True)
-    combined["customer"] = combined["customer"].astype(str)
-    for col in [c for c in combined.columns if c not in COMBINED_COLUMNS and c != "_rank"]:
-        kinds = (
-            {type(v) for v in combined[col].dropna().head(100_000)}
-            if combined[col].dtype == object
-            else set()
-        )
-        if len(kinds) > 1:  # one source has numbers, another text: keep both, as text
-            combined[col] = combined[col].astype("string")
-
-    # events two sources both recorded: the first source in priority order keeps them
-    key = ["customer", "activity", "timestamp"]
-    first_rank = combined.groupby(key, sort=False, dropna=False)["_rank"].transform("min")
-    is_dup = combined["_rank"] > first_rank
-    names = list(logs)
-    dup_frame = combined.loc[is_dup, ["source", "source_id", "customer", "activity", "timestamp"]].copy()
-    dup_frame["first_source"] = [names[r] for r in first_rank[is_dup]]
-    dup_counts = dup_frame["source"].value_counts()
-    if duplicates == "drop":
-        combined = combined[~is_dup]
-    for row in stats:
-        row["duplicates"] = int(dup_counts.get(row["source"], 0))
-        row["events_kept"] = int((combined["source"] == row["source"]).sum())
-    combined = combined.drop(columns="_rank").reset_index(drop=True)
-    lead = list(COMBINED_COLUMNS)
-    combined = combined[lead + [c for c in combined.columns if c not in lead]]
-
+    ids = None
+    if mapper is not None:
+        ids = _identity_table(parts, mapper, table, target)
+    plan = UnionPlan(
+        parts=tuple(parts),
+        identities=ids,
+        unmatched=unmatched,
+        duplicates=duplicates,
+        utc=all(log.timezone == "UTC" or n in timezones for n, log in logs.items()),
+    )
+    with progress.step("combining sources"):
+        union = target.union(plan)
+    unmatched_frame = union.unmatched.to_pandas()
+    unmatched_frame["handling"] = "own customer" if unmatched == "keep" else "set aside"
     unused = 0
     if table is not None:
         unused = int((~table["source"].isin(list(logs))).sum())
     report = CombineReport(
-        sources=pd.DataFrame(stats),
-        unmatched=pd.DataFrame(unmatched_rows, columns=["source", "id", "events", "handling"]),
-        duplicates=dup_frame.reset_index(drop=True),
-        set_aside=(
-            pd.concat(aside_frames, ignore_index=True).drop(columns="customer")
-            if aside_frames
-            else pd.DataFrame()
-        ),
+        sources=union.sources.to_pandas(),
+        unmatched=unmatched_frame[["source", "id", "events", "handling"]],
+        n_duplicates=union.duplicates,
+        n_set_aside=union.set_aside,
         unused_identities=unused,
+        _rows=functools.partial(_union_rows, target, union.handle, plan.utc),
     )
-    if combined.empty:  # only when unmatched='aside' set every event aside
+    if union.relation is None:  # only when unmatched='aside' set every event aside
         raise IdentityError(
             f"no events left after combining: the identities map no id of the sources, and "
             f"unmatched='aside' set every event aside (report: {report.to_dict()}); check that the "
             f"identity table names the sources as given ({', '.join(logs)}), or pass unmatched='keep'"
         )
-    first = next(iter(logs.values()))
-    new = read_events(
-        combined,
-        case="customer",
-        activity="activity",
-        timestamp="timestamp",
-        channel="channel",
-        engine=engine if engine is not None else first.engine,
+    schema = Schema(case="customer", activity="activity", timestamp="timestamp", channel="channel")
+    scan = Scan(
+        kind="union", location=f"the combined log of {', '.join(logs)}", columns=union.relation.columns
     )
-    out: CombinedLog = CombinedLog._adopt(new)
+    out: CombinedLog = CombinedLog(union.relation, engine=target, schema=schema, scan=scan)
     out.report = report
     return out
+
+
+def _moved(log: EventLog, target: Any) -> EventLog:
+    """``log`` read again on ``target``, through Arrow: the sources of a union must share an
+    engine (a log read on another engine, or combined onto ``engine=``)."""
+    schema = log.schema
+    mapped = {schema.case, schema.activity, schema.timestamp, schema.channel}
+    extra = [c for c in log.columns if c not in mapped]
+    names = {"case": schema.case, "activity": schema.activity_name, "timestamp": schema.timestamp}
+    if schema.channel:
+        names["channel"] = schema.channel
+    frame = log.to_frame(columns=extra).drop(columns="position").rename(columns=names)
+    return read_events(
+        frame,
+        case=schema.case,
+        activity=schema.activity_name,
+        timestamp=schema.timestamp,
+        channel=schema.channel,
+        engine=target,
+    )
+
+
+def _identity_table(
+    parts: list[UnionPart], mapper: Callable[[str, str], str | None], table: pd.DataFrame | None, engine: Any
+) -> pa.Table:
+    """The identities as ``source, id, customer`` text: the table's rows of the sources given,
+    or, for a function, its answer for each distinct id of each source (the ids come from the
+    engine's case table, never the events)."""
+    import pyarrow as pa
+
+    if table is not None:
+        names = [p.name for p in parts]
+        rows = table[table["source"].isin(names)].drop_duplicates(["source", "id"])
+        return pa.table(
+            {
+                "source": pa.array(rows["source"].astype(str).tolist(), pa.string()),
+                "id": pa.array(rows["id"].astype(str).tolist(), pa.string()),
+                "customer": pa.array(rows["customer"].astype(str).tolist(), pa.string()),
+            }
+        )
+    sources: list[str] = []
+    ids: list[str] = []
+    customers: list[str] = []
+    for part in parts:
+        cases = engine.cases(part.relation, by=None, attributes={}).column("case").to_pylist()
+        for id_ in cases:
+            customer = mapper(part.name, str(id_))
+            if customer is not None:
+                sources.append(part.name)
+                ids.append(str(id_))
+                customers.append(customer)
+    return pa.table(
+        {
+            "source": pa.array(sources, pa.string()),
+            "id": pa.array(ids, pa.string()),
+            "customer": pa.array(customers, pa.string()),
+        }
+    )
+
+
+def _union_rows(engine: Any, handle: Any, utc: bool, which: str) -> pd.DataFrame:
+    """A part of a union's report, read from the engine; times in UTC when the log's are."""
+    import pyarrow as pa
+
+    table = engine.union_rows(handle, which)
+    if utc:
+        for i, fld in enumerate(table.schema):
+            if pa.types.is_timestamp(fld.type) and fld.type.tz is None:
+                table = table.set_column(i, fld.name, table.column(i).cast(pa.timestamp("us", tz="UTC")))
+    frame: pd.DataFrame = table.to_pandas()
+    return frame
 
 
 def _identity_mapper(
@@ -401,33 +456,3 @@ def _check_zone(source: str, zone: Any) -> None:
         f"timezones gives source {source!r} the time zone {zone!r}, which is not one{hint}; pass an "
         f"IANA name such as timezones={{{source!r}: 'Europe/Amsterdam'}}"
     )
-
-
-def _source_frame(name: str, log: EventLog, zone: str | None) -> pd.DataFrame:
-    schema = log.schema
-    mapped = {schema.case, schema.activity, schema.timestamp, schema.channel}
-    extra = [c for c in log.columns if c not in mapped]
-    frame = log.to_frame(columns=extra).drop(columns="position")
-    clash = sorted(set(COMBINED_COLUMNS) & set(extra))
-    if clash:
-        frame = frame.rename(columns={c: f"{name}:{c}" for c in clash})
-        clash_cols = {c: f"{name}:{c}" for c in clash}
-        extra = [clash_cols.get(c, c) for c in extra]
-    frame = frame.rename(columns={"case": "source_id"})
-    frame["source_id"] = frame["source_id"].astype(str)
-    ts = frame["timestamp"]
-    if zone is not None and log.timezone != "UTC":
-        try:
-            frame["timestamp"] = ts.dt.tz_localize(zone).dt.tz_convert("UTC")
-        except Exception as exc:  # local times that do not exist or repeat (a change of the clock)
-            raise SchemaError(
-                f"cannot read the times of source {name!r} as {zone}: {exc}; correct those times in the "
-                "source (they fall in a change of the clock), or give them with an offset"
-            ) from None
-    if "channel" not in frame.columns:
-        frame["channel"] = name
-    else:
-        frame["channel"] = frame["channel"].astype("string").fillna(name).astype(str)
-    frame["source"] = name
-    frame["activity"] = frame["activity"].astype(str)
-    return frame

@@ -44,6 +44,9 @@ __all__ = [
     "LogStats",
     "OnInvalid",
     "Relation",
+    "Union",
+    "UnionPart",
+    "UnionPlan",
     "bin_seconds",
 ]
 
@@ -306,6 +309,84 @@ class Cut:
     outside_activities: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class UnionPart:
+    """One source of :meth:`Engine.union`.
+
+    Attributes
+    ----------
+    name : str
+        The source's name (the ``source`` column; the channel when it has none).
+    relation : Relation
+        Its events, on the engine doing the union.
+    zone : str, optional
+        The IANA time zone its times (without an offset) are in: converted to UTC.
+    columns : tuple of (str, str)
+        ``(source column, output name)`` of the source's other columns kept.
+    """
+
+    name: str
+    relation: Any
+    zone: str | None = None
+    columns: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class UnionPlan:
+    """What :meth:`Engine.union` does: one log of customers from several sources.
+
+    Attributes
+    ----------
+    parts : tuple of UnionPart
+        The sources in priority order (ties in time keep this order; of two sources that
+        recorded the same event, the first keeps it).
+    identities : pyarrow.Table, optional
+        ``source, id, customer`` (text): the customer of each source id. Without it the
+        sources share one id space (the customer is the id).
+    unmatched : {"keep", "aside"}
+        Ids ``identities`` does not map: their own customers (``"<source>:<id>"``) or set aside.
+    duplicates : {"drop", "keep"}
+        Events an earlier source also recorded (same customer, activity and time).
+    utc : bool
+        The combined times are UTC instants (every source is in UTC or given a zone).
+    """
+
+    parts: tuple[UnionPart, ...]
+    identities: Any = None
+    unmatched: str = "keep"
+    duplicates: str = "drop"
+    utc: bool = True
+
+
+@dataclass(frozen=True)
+class Union:
+    """What :meth:`Engine.union` returns.
+
+    Attributes
+    ----------
+    relation : Relation or None
+        The combined log (``None`` when every event was set aside): columns ``customer,
+        activity, timestamp, channel, source, source_id``, then the parts' columns (missing
+        values null; a column whose types differ between sources as text).
+    sources : pyarrow.Table
+        Per source, in order: ``source, events, ids, matched_ids, unmatched_ids,
+        unmatched_events, duplicates, events_kept``.
+    unmatched : pyarrow.Table
+        Per id the identities do not map: ``source, id, events`` (by source, then id).
+    duplicates, set_aside : int
+        Events an earlier source recorded too; events set aside (unmatched ids).
+    handle : object
+        The engine's own handle for :meth:`Engine.union_rows`.
+    """
+
+    relation: Relation | None
+    sources: pa.Table
+    unmatched: pa.Table
+    duplicates: int
+    set_aside: int
+    handle: Any = None
+
+
 class Relation(Protocol):
     """An engine's handle on one loaded, validated log. Opaque above the engine."""
 
@@ -459,6 +540,20 @@ class Engine(Protocol):
         them (``case, activity, timestamp, position``, ``channel``, then ``columns``), after a
         first column ``reason``: ``"before a start"``, ``"after an end"`` or ``"not
         selected"``. Ordered by case and position; for inspection (they may be many)."""
+        ...
+
+    def union(self, plan: UnionPlan) -> Union:
+        """Combine the sources of ``plan`` into one log of customers (see :class:`UnionPlan`
+        and :class:`Union`), inside the engine: ids mapped through the identity table, naive
+        times converted from their zone, the events two sources recorded found. Raises a
+        :class:`~journeymine.errors.SchemaError` for a local time that does not exist or is
+        ambiguous in its source's zone."""
+        ...
+
+    def union_rows(self, handle: Any, which: str) -> pa.Table:
+        """Events of a union, for inspection: ``"duplicates"`` (``source, source_id, customer,
+        activity, timestamp, first_source``) or ``"set_aside"`` (``source, source_id,
+        activity, timestamp, channel``, then the parts' columns)."""
         ...
 
     def events(self, rel: Relation, *, columns: Sequence[str] = ()) -> pa.Table:

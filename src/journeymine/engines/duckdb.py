@@ -33,6 +33,8 @@ from journeymine.engines.base import (
     JourneyTables,
     LogStats,
     OnInvalid,
+    Union,
+    UnionPlan,
 )
 from journeymine.engines.rules import (
     EXAMPLES,
@@ -135,6 +137,31 @@ class DuckRelation:
             else:
                 break
         return r + k
+
+
+#: the first columns of a union
+_UNION_COLUMNS = ("customer", "activity", "timestamp", "channel", "source", "source_id")
+#: the per-source counts of a union, in order
+_UNION_STATS = (
+    "source",
+    "events",
+    "ids",
+    "matched_ids",
+    "unmatched_ids",
+    "unmatched_events",
+    "duplicates",
+    "events_kept",
+)
+
+
+@dataclass(eq=False)
+class _UnionHandle:
+    """A union's staging table (``Engine.union_rows`` reads it), dropped with the handle."""
+
+    engine: DuckDBEngine
+    stage: str
+    plan: UnionPlan
+    tables: list[str]
 
 
 class DuckDBEngine:
@@ -1334,6 +1361,178 @@ class DuckDBEngine:
             f"WINDOW w AS (PARTITION BY v.c ORDER BY {self._order_by(rel, 'v.')}) "
             f"QUALIFY out ORDER BY v.c, position"
         ).drop_columns(["out"])
+
+    # -- union ------------------------------------------------------------------------------
+
+    def union(self, plan: UnionPlan) -> Union:
+        """Combine sources into one log of customers (see ``Engine.union``): one staging table
+        of every source event (its customer, whether it is set aside or a duplicate), and a
+        new log over a view of the events kept, read like a loaded log."""
+        import pyarrow as pa
+
+        from journeymine.connectors.base import Scan
+
+        prefix = f"jm{next(self._ids)}_"
+        stage = q(prefix + "stage")
+        tables: list[str] = []
+        names = [part.name for part in plan.parts]
+        # the row of an event: its source's rank, then its row there (ties keep this order)
+        span = max(int(part.relation.stats.rows_read) for part in plan.parts) + 1
+        if span * len(plan.parts) >= 2**40:
+            raise EngineError("combine: too many events to combine on the duckdb engine (2^40 rows)")
+        for part in plan.parts:
+            if not isinstance(part.relation, DuckRelation) or part.relation.engine is not self:
+                raise EngineError(f"combine: source {part.name!r} is not a log of this duckdb engine")
+        casts = plans.union_kinds(
+            [{out: p.relation.types.get(col, "") for col, out in p.columns} for p in plan.parts]
+        )
+        cast_to = {None: "", "number": "DOUBLE", "text": "VARCHAR"}
+        selects = []
+        for rank, part in enumerate(plan.parts):
+            rel = part.relation
+            t = "v.t"
+            if part.zone is not None and rel.stats.timezone != "UTC":
+                self._check_local_times(rel, part.name, part.zone)
+                t = f"epoch_us(timezone({lit(part.zone)}, make_timestamp(v.t)))"
+            channel = lit(part.name)
+            if rel.schema.channel:
+                channel = f"coalesce(CAST(src.{q(rel.schema.channel)} AS VARCHAR), {lit(part.name)})"
+            if rel.schema.order:  # ties in time keep the source's order: order value, then row
+                row = f"row_number() OVER (ORDER BY {self._order_by(rel, 'v.')}) - 1"
+            else:
+                row = "v.r"
+            extra = "".join(
+                f", CAST(src.{q(col)} AS {cast_to[casts[out]]}) AS {q(out)}"
+                if casts[out]
+                else f", src.{q(col)} AS {q(out)}"
+                for col, out in part.columns
+            )
+            selects.append(
+                f"SELECT {rank} AS __jm_rank, {lit(part.name)} AS source, v.c AS source_id, "
+                f"v.a AS activity, {t} AS __jm_t, {channel} AS channel, "
+                f"({rank} * {span} + {row})::BIGINT AS __jm_r0{extra} "
+                f"FROM {rel.valid} v JOIN {rel.t('src')} src ON src.{q(ROW)} = v.r"
+            )
+        union = " UNION ALL BY NAME ".join(f"({sql})" for sql in selects)
+        if plan.identities is not None:
+            ids = prefix + "ids"
+            with self._lock:
+                self.connection.register(ids, plan.identities)
+            tables.append(ids)
+            own = "u.source || ':' || u.source_id" if plan.unmatched == "keep" else "NULL"
+            mapped = (
+                f"SELECT u.*, m.customer IS NULL AS __jm_unmatched, coalesce(m.customer, {own}) AS customer "
+                f"FROM ({union}) u LEFT JOIN {q(ids)} m ON m.source = u.source AND m.id = u.source_id"
+            )
+        else:
+            mapped = f"SELECT u.*, false AS __jm_unmatched, u.source_id AS customer FROM ({union}) u"
+        first = "min(__jm_rank) OVER (PARTITION BY customer, activity, __jm_t)"
+        with progress.step("combining sources"):
+            self._sql(
+                f"CREATE TABLE {stage} AS SELECT *, CASE WHEN customer IS NULL THEN NULL ELSE {first} END "
+                f"AS __jm_first FROM ({mapped})"
+            )
+        tables.append(prefix + "stage")
+        keep_dups = plan.duplicates == "keep"
+        kept = f"customer IS NOT NULL AND ({'true' if keep_dups else '__jm_first = __jm_rank'})"
+        rows = self._rows(
+            f"SELECT __jm_rank, count(*), count(DISTINCT source_id), "
+            f"count(DISTINCT source_id) FILTER (__jm_unmatched), count(*) FILTER (__jm_unmatched), "
+            f"count(*) FILTER (__jm_first < __jm_rank), count(*) FILTER ({kept}), "
+            f"count(*) FILTER (customer IS NULL) FROM {stage} GROUP BY 1 ORDER BY 1"
+        )
+        by_rank = {int(r[0]): r for r in rows}
+        stats: dict[str, list[Any]] = {k: [] for k in _UNION_STATS}
+        aside = 0
+        for rank, name in enumerate(names):
+            r = by_rank.get(rank, (rank, 0, 0, 0, 0, 0, 0, 0))
+            events, n_ids, unmatched_ids, unmatched_events, dups, kept_n, aside_n = (int(x) for x in r[1:])
+            aside += aside_n
+            for key, value in zip(
+                _UNION_STATS,
+                (name, events, n_ids, n_ids - unmatched_ids, unmatched_ids, unmatched_events, dups, kept_n),
+            ):
+                stats[key].append(value)
+        sources = pa.table(stats)
+        unmatched = self._arrow(
+            f"SELECT source, source_id AS id, count(*)::BIGINT AS events FROM {stage} "
+            f"WHERE __jm_unmatched GROUP BY __jm_rank, source, source_id ORDER BY __jm_rank, source_id"
+        )
+        duplicates = int(sum(stats["duplicates"]))
+        handle = _UnionHandle(self, stage, plan, tables)
+        weakref.finalize(handle, self._forget, tables)
+        total_kept = int(sum(stats["events_kept"]))
+        if not total_kept:
+            return Union(None, sources, unmatched, duplicates, aside, handle)
+        outputs = [out for part in plan.parts for _, out in part.columns]
+        extras = "".join(f", {q(out)}" for out in dict.fromkeys(outputs))
+        ts = "make_timestamp(__jm_t)::TIMESTAMPTZ" if plan.utc else "make_timestamp(__jm_t)"
+        rel_prefix = f"jm{next(self._ids)}_"
+        scan = Scan(
+            kind="union",
+            location=f"the combined log of {', '.join(names)}",
+            columns=(*_UNION_COLUMNS, *dict.fromkeys(outputs)),
+        )
+        schema = Schema(case="customer", activity="activity", timestamp="timestamp", channel="channel")
+        rel = DuckRelation(self, rel_prefix, scan, schema, scan.columns, {})
+        weakref.finalize(rel, self._forget, rel.tables)
+        rel.cache["union"] = handle  # the staging table lives as long as the log
+        self._sql(
+            f"CREATE VIEW {rel.t('src')} AS SELECT customer, activity, {ts} AS timestamp, channel, source, "
+            f"source_id{extras}, __jm_r0 AS {q(ROW)} FROM {stage} WHERE {kept}"
+        )
+        rel.tables.append(f"{rel_prefix}src")
+        described = self._rows(f"DESCRIBE {rel.t('src')}")
+        rel.types = {row[0]: str(row[1]) for row in described if not row[0].startswith("__jm_")}
+        rel.columns = tuple(rel.types)
+        with progress.step("checking rows"):
+            self._check(rel, "quarantine")
+        with progress.step("ordering events"):
+            self._prepare(rel)
+        return Union(rel, sources, unmatched, duplicates, aside, handle)
+
+    def _check_local_times(self, rel: DuckRelation, name: str, zone: str) -> None:
+        """A SchemaError naming a local time of ``rel`` that does not exist in ``zone`` (skipped
+        when the clock moves forward) or that it holds twice (when the clock moves back)."""
+        local = "make_timestamp(v.t)"
+        utc = f"timezone({lit(zone)}, {local})"
+        back = f"timezone({lit(zone)}, {utc})"
+        # another instant that reads as the same local time: one shown after a change of the clock
+        twice = " OR ".join(
+            f"timezone({lit(zone)}, {utc} {sign} INTERVAL {m} MINUTE) = {local}"
+            for m in (30, 60, 120)
+            for sign in "+-"
+        )
+        found = self._rows(
+            f"SELECT {local}, CASE WHEN {back} <> {local} THEN 'nonexistent' ELSE 'ambiguous' END "
+            f"FROM (SELECT t FROM {rel.valid}) v WHERE {back} <> {local} OR {twice} ORDER BY 1 LIMIT 1"
+        )
+        if found:
+            when, kind = found[0]
+            what = "does not exist" if kind == "nonexistent" else "occurs twice (ambiguous)"
+            raise SchemaError(
+                f"cannot read the times of source {name!r} as {zone}: {when} {what} there ({kind} "
+                f"local time); correct those times in the source (they fall in a change of the "
+                f"clock), or give them with an offset"
+            )
+
+    def union_rows(self, handle: Any, which: str) -> pa.Table:
+        """Events of a union for its report (see ``Engine.union_rows``)."""
+        assert isinstance(handle, _UnionHandle) and handle.engine is self
+        ts = "make_timestamp(__jm_t)::TIMESTAMPTZ" if handle.plan.utc else "make_timestamp(__jm_t)"
+        if which == "duplicates":
+            names = ", ".join(lit(p.name) for p in handle.plan.parts)
+            return self._arrow(
+                f"SELECT source, source_id, customer, activity, {ts} AS timestamp, "
+                f"[{names}][__jm_first + 1] AS first_source FROM {handle.stage} "
+                f"WHERE __jm_first < __jm_rank ORDER BY __jm_rank, source_id, __jm_t, __jm_r0"
+            )
+        outputs = [out for part in handle.plan.parts for _, out in part.columns]
+        extras = "".join(f", {q(out)}" for out in dict.fromkeys(outputs))
+        return self._arrow(
+            f"SELECT source, source_id, activity, {ts} AS timestamp, channel{extras} "
+            f"FROM {handle.stage} WHERE customer IS NULL ORDER BY __jm_rank, source_id, __jm_t, __jm_r0"
+        )
 
     def events(self, rel: DuckRelation, *, columns: Sequence[str] = ()) -> pa.Table:
         """The valid events in canonical order (case, position)."""

@@ -29,7 +29,16 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from journeymine.engines.base import CutPlan, JourneyPlan
 
-__all__ = ["NUMBER", "JourneySQL", "cut_sql", "journey_inputs", "journey_sql", "kind_of", "to_dialect"]
+__all__ = [
+    "NUMBER",
+    "JourneySQL",
+    "cut_sql",
+    "journey_inputs",
+    "journey_sql",
+    "kind_of",
+    "to_dialect",
+    "union_kinds",
+]
 
 #: numbers as text, the one pattern both engines read alike (a plain cast differs: '1_000' is a
 #: number to DuckDB, '1d' to Spark); also in ``engines/spark.py`` and ``duckdb.py``
@@ -258,6 +267,26 @@ def journey_sql(
             "CAST(NULL AS BIGINT) AS outside WHERE false"
         )
     return JourneySQL(events_sql, touchpoints, channels, cases, transitions, check_sql)
+
+
+def union_kinds(types: Sequence[Mapping[str, str]]) -> dict[str, str | None]:
+    """How a union casts each output column, given the engine types of the column in each
+    source that has it (``{output name: type}`` per source): ``None`` (one type: kept),
+    ``"number"`` (numbers of several types: DOUBLE) or ``"text"`` (anything else that differs:
+    text, as a column with numbers in one source and text in another must stay readable)."""
+    seen: dict[str, list[str]] = {}
+    for part in types:
+        for name, sql_type in part.items():
+            seen.setdefault(name, []).append(sql_type.strip().lower())
+    out: dict[str, str | None] = {}
+    for name, found in seen.items():
+        if len(set(found)) == 1:
+            out[name] = None
+        elif all(kind_of(t) == "number" for t in found):
+            out[name] = "number"
+        else:
+            out[name] = "text"
+    return out
 
 
 def cut_sql(plan: CutPlan, *, order: Sequence[str], source: str) -> str:

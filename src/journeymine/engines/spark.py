@@ -46,6 +46,8 @@ from journeymine.engines.base import (
     JourneyTables,
     LogStats,
     OnInvalid,
+    Union,
+    UnionPlan,
 )
 from journeymine.engines.rules import (
     EXAMPLES,
@@ -132,6 +134,29 @@ class SparkRelation:
     parent: SparkRelation | None = None  # a filtered log holds the log it was filtered from
     where: list[Any] = field(default_factory=list)  # Columns on source rows: the events kept
     among: list[Any] = field(default_factory=list)  # DataFrames (c): the cases kept
+
+
+#: the per-source counts of a union, in order (as on DuckDB)
+_UNION_STATS = (
+    "source",
+    "events",
+    "ids",
+    "matched_ids",
+    "unmatched_ids",
+    "unmatched_events",
+    "duplicates",
+    "events_kept",
+)
+
+
+@dataclass(eq=False)
+class _SparkUnion:
+    """A union's persisted staging frame (``Engine.union_rows`` reads it)."""
+
+    engine: SparkEngine
+    plan: UnionPlan
+    persisted: list[Any]
+    stage: Any = None
 
 
 class SparkEngine:
@@ -1586,6 +1611,221 @@ class SparkEngine:
             )
         )
         return self._arrow(out.orderBy("case", "position"))
+
+    # -- union ------------------------------------------------------------------------------
+
+    def union(self, plan: UnionPlan) -> Union:
+        """Combine sources into one log of customers (see ``Engine.union``), as the DuckDB
+        engine does: a persisted staging frame of every source event, and a new log over the
+        events kept, read like a loaded log."""
+        import pyarrow as pa
+        from pyspark.sql import Window
+
+        from journeymine.connectors.base import Scan
+
+        F = _functions()
+        self._collect_garbage()
+        for part in plan.parts:
+            if not isinstance(part.relation, SparkRelation) or part.relation.engine is not self:
+                raise EngineError(f"combine: source {part.name!r} is not a log of this spark engine")
+        names = [part.name for part in plan.parts]
+        span = max(int(part.relation.stats.rows_read) for part in plan.parts) + 1
+        casts = plans.union_kinds(
+            [{out: p.relation.types.get(col, "") for col, out in p.columns} for p in plan.parts]
+        )
+        cast_to = {"number": "double", "text": "string"}
+        frames = []
+        for rank, part in enumerate(plan.parts):
+            rel = part.relation
+            extra: dict[str, Column] = {}
+            if rel.schema.channel:
+                extra["__jm_ch"] = _col(rel.schema.channel).cast("string")
+            for i, (col, out) in enumerate(part.columns):
+                kind = casts[out]
+                extra[f"__jm_x{i}"] = _col(col).cast(cast_to[kind]) if kind else _col(col)
+            frame = self._valid_with(rel, extra)
+            t = F.col("t")
+            if part.zone is not None and rel.stats.timezone != "UTC":
+                self._check_local_times(rel, part.name, part.zone, F)
+                t = F.unix_micros(F.to_utc_timestamp(F.timestamp_micros("t"), part.zone))
+            channel = F.lit(part.name)
+            if rel.schema.channel:
+                channel = F.coalesce(F.col("__jm_ch"), F.lit(part.name))
+            if rel.schema.order:  # ties in time keep the source's order: order value, then row
+                keys = [k for k, on in (("t", rel.schema.timestamp), ("o", rel.schema.order)) if on]
+                row = F.row_number().over(Window.orderBy(*keys, "r")) - 1
+            else:
+                row = F.col("r")
+            frames.append(
+                frame.select(
+                    F.lit(rank).alias("__jm_rank"),
+                    F.lit(part.name).alias("source"),
+                    F.col("c").alias("source_id"),
+                    F.col("a").alias("activity"),
+                    t.cast("bigint").alias("__jm_t"),
+                    channel.alias("channel"),
+                    (F.lit(rank).cast("bigint") * span + row).cast("bigint").alias("__jm_r0"),
+                    *[F.col(f"__jm_x{i}").alias(out) for i, (_, out) in enumerate(part.columns)],
+                )
+            )
+        union = reduce(lambda x, y: x.unionByName(y, allowMissingColumns=True), frames)
+        if plan.identities is not None:
+            ids = self.session.createDataFrame(plan.identities.to_pandas()).select(
+                F.col("source").alias("__jm_s"),
+                F.col("id").alias("__jm_i"),
+                F.col("customer").alias("__jm_c"),
+            )
+            union = union.join(
+                ids, (F.col("__jm_s") == F.col("source")) & (F.col("__jm_i") == F.col("source_id")), "left"
+            )
+            own = F.concat(F.col("source"), F.lit(":"), F.col("source_id"))
+            fallback = own if plan.unmatched == "keep" else F.lit(None).cast("string")
+            union = (
+                union.withColumn("__jm_unmatched", F.col("__jm_c").isNull())
+                .withColumn("customer", F.coalesce(F.col("__jm_c"), fallback))
+                .drop("__jm_s", "__jm_i", "__jm_c")
+            )
+        else:
+            union = union.withColumn("__jm_unmatched", F.lit(False)).withColumn(
+                "customer", F.col("source_id")
+            )
+        first = F.min("__jm_rank").over(Window.partitionBy("customer", "activity", "__jm_t"))
+        union = union.withColumn("__jm_first", F.when(F.col("customer").isNull(), None).otherwise(first))
+        handle = _SparkUnion(self, plan, [])
+        weakref.finalize(handle, self._forget, handle.persisted)
+        stage = union.persist()
+        handle.persisted.append(stage)
+        handle.stage = stage
+        kept = F.col("customer").isNotNull()
+        if plan.duplicates != "keep":
+            kept = kept & (F.col("__jm_first") == F.col("__jm_rank"))
+        unmatched_ = F.col("__jm_unmatched")
+        rows = (
+            stage.groupBy("__jm_rank")
+            .agg(
+                F.count("*").alias("events"),
+                F.countDistinct("source_id").alias("ids"),
+                F.countDistinct(F.when(unmatched_, F.col("source_id"))).alias("unmatched_ids"),
+                F.count(F.when(unmatched_, 1)).alias("unmatched_events"),
+                F.count(F.when(F.col("__jm_first") < F.col("__jm_rank"), 1)).alias("duplicates"),
+                F.count(F.when(kept, 1)).alias("events_kept"),
+                F.count(F.when(F.col("customer").isNull(), 1)).alias("aside"),
+            )
+            .collect()
+        )
+        by_rank = {int(r["__jm_rank"]): r for r in rows}
+        stats: dict[str, list[Any]] = {k: [] for k in _UNION_STATS}
+        aside = 0
+        for rank, name in enumerate(names):
+            r = by_rank.get(rank)
+            got = {
+                k: int(r[k] or 0) if r is not None else 0
+                for k in (*_UNION_STATS[1:], "aside")
+                if k != "matched_ids"
+            }
+            n_ids, unmatched_ids = got["ids"], got["unmatched_ids"]
+            aside += got["aside"]
+            values: tuple[Any, ...] = (name, got["events"], n_ids, n_ids - unmatched_ids, unmatched_ids)
+            values += (got["unmatched_events"], got["duplicates"], got["events_kept"])
+            for key, value in zip(_UNION_STATS, values):
+                stats[key].append(value)
+        sources = pa.table(stats)
+        unmatched = self._arrow(
+            stage.where(unmatched_)
+            .groupBy("__jm_rank", "source", "source_id")
+            .agg(F.count("*").cast("bigint").alias("events"))
+            .orderBy("__jm_rank", "source_id")
+            .select("source", F.col("source_id").alias("id"), "events")
+        )
+        duplicates = int(sum(stats["duplicates"]))
+        if not sum(stats["events_kept"]):
+            return Union(None, sources, unmatched, duplicates, aside, handle)
+        outputs = list(dict.fromkeys(out for part in plan.parts for _, out in part.columns))
+        ts = F.timestamp_micros("__jm_t")
+        src = stage.where(kept).select(
+            "customer",
+            "activity",
+            (ts if plan.utc else ts.cast("timestamp_ntz")).alias("timestamp"),
+            "channel",
+            "source",
+            "source_id",
+            *[_col(out) for out in outputs],
+            F.col("__jm_r0").alias(ROW),
+        )
+        types = {n: t for n, t in src.dtypes if not n.startswith("__jm_")}
+        scan = Scan(kind="union", location=f"the combined log of {', '.join(names)}", columns=tuple(types))
+        schema = Schema(case="customer", activity="activity", timestamp="timestamp", channel="channel")
+        rel = SparkRelation(self, scan, schema, tuple(types), types, src)
+        weakref.finalize(rel, self._forget, rel.persisted)
+        rel.cache["union"] = handle  # the staging frame lives as long as the log
+        with progress.step("checking rows"):
+            self._check(rel, "quarantine", F)
+        with progress.step("ordering events"):
+            self._prepare(rel, "quarantine", F)
+        return Union(rel, sources, unmatched, duplicates, aside, handle)
+
+    def _check_local_times(self, rel: SparkRelation, name: str, zone: str, F: Any) -> None:
+        """A SchemaError naming a local time of ``rel`` that does not exist in ``zone`` or that
+        it holds twice (as on DuckDB)."""
+        local = F.timestamp_micros("t")
+        utc = F.to_utc_timestamp(local, zone)
+        back = F.from_utc_timestamp(utc, zone)
+        twice = reduce(
+            lambda x, y: x | y,
+            [
+                F.from_utc_timestamp(utc + F.expr(f"INTERVAL {m} MINUTES") * sign, zone) == local
+                for m in (30, 60, 120)
+                for sign in (1, -1)
+            ],
+        )
+        found = (
+            rel.valid.select(
+                local.alias("when"), F.when(back != local, "nonexistent").otherwise("ambiguous").alias("kind")
+            )
+            .where((back != local) | twice)
+            .orderBy("when")
+            .limit(1)
+            .collect()
+        )
+        if found:
+            when, kind = found[0]["when"], found[0]["kind"]
+            what = "does not exist" if kind == "nonexistent" else "occurs twice (ambiguous)"
+            raise SchemaError(
+                f"cannot read the times of source {name!r} as {zone}: {when} {what} there ({kind} "
+                f"local time); correct those times in the source (they fall in a change of the "
+                f"clock), or give them with an offset"
+            )
+
+    def union_rows(self, handle: Any, which: str) -> pa.Table:
+        """Events of a union for its report (see ``Engine.union_rows``)."""
+        F = _functions()
+        assert isinstance(handle, _SparkUnion) and handle.engine is self
+        stage = handle.stage
+        ts = F.timestamp_micros("__jm_t")
+        ts = (ts if handle.plan.utc else ts.cast("timestamp_ntz")).alias("timestamp")
+        order = ["__jm_rank", "source_id", "__jm_t", "__jm_r0"]
+        if which == "duplicates":
+            names = F.array(*[F.lit(p.name) for p in handle.plan.parts])
+            out = (
+                stage.where(F.col("__jm_first") < F.col("__jm_rank"))
+                .orderBy(*order)
+                .select(
+                    "source",
+                    "source_id",
+                    "customer",
+                    "activity",
+                    ts,
+                    F.element_at(names, F.col("__jm_first") + 1).alias("first_source"),
+                )
+            )
+            return self._arrow(out)
+        outputs = list(dict.fromkeys(out for part in handle.plan.parts for _, out in part.columns))
+        out = (
+            stage.where(F.col("customer").isNull())
+            .orderBy(*order)
+            .select("source", "source_id", "activity", ts, "channel", *[_col(o) for o in outputs])
+        )
+        return self._arrow(out)
 
     def events(self, rel: SparkRelation, *, columns: Sequence[str] = ()) -> pa.Table:
         """The valid events in canonical order (case, position); for small logs."""
