@@ -22,9 +22,8 @@ from journeymine.testing.strategies import event_frames
 pytestmark = pytest.mark.spark
 
 DEMO_MAP = files("journeymine.datasets").joinpath("demo_map.yaml").read_text(encoding="utf-8")
+#: every argument and every select (plain start/end is in the journey-map test below)
 CUTS = [
-    {"gap": "30D"},
-    {"start": "Mortgage calculator", "end": "Contract signed"},
     {"start": ["Mortgage calculator", "Appointment*"], "end": "Contract signed", "select": "last"},
     {"gap": "10D", "end": ["Contract signed", "Mortgage paid out"], "select": 1},
     {"gap": "7D", "start": "*visit", "select": "first"},
@@ -83,7 +82,7 @@ def test_a_filtered_log_cut_and_a_cut_log_filtered(logs):
 
 
 @settings(
-    max_examples=4,
+    max_examples=3,
     derandomize=True,
     database=None,
     deadline=None,

@@ -97,6 +97,8 @@ def test_cases_containing_o_accepted(log, oracle, pm4py):
         oracle, "concept:name", ["O_ACCEPTED"], level="case", retain=True
     )
     assert figures(kept) == oracle_figures(pm4py, want)
+    if log.engine.name == "spark" and not FULL:
+        return  # lacks= on Spark is held to the oracle on generated logs (tests/test_spark_filters.py)
     lacking = log.filter(lacks="O_ACCEPTED")
     assert lacking.n_cases == log.n_cases - kept.n_cases
 

@@ -98,6 +98,25 @@ def _in(column: str, values: Sequence[str]) -> str:
     return f"{column} IN ({', '.join(_lit(v) for v in values)})"
 
 
+def _ref_hit(names: Sequence[str], touchpoints: Sequence[tuple[str, int]]) -> str:
+    """SQL: whether an event (``ev.a``, its touchpoint ``m.mtp``) is one of ``names``. A set
+    that is whole touchpoints of the map (a target waiting for a touchpoint, or for any other
+    one) is tested on the touchpoint's number, not on a list of names: a ref of every other
+    touchpoint on a large map is hundreds of names, and this test runs on every event."""
+    wanted = set(names)
+    by_tp: dict[int, set[str]] = {}
+    for a, tp in touchpoints:
+        by_tp.setdefault(int(tp), set()).add(a)
+    whole = sorted(tp for tp, acts in by_tp.items() if acts <= wanted)
+    if wanted and set().union(*(by_tp[tp] for tp in whole)) == wanted:
+        rest = sorted(set(by_tp) - set(whole))
+        if len(rest) < len(whole):
+            others = f" AND m.mtp NOT IN ({', '.join(map(str, rest))})" if rest else ""
+            return f"(m.mtp IS NOT NULL{others})"
+        return f"(m.mtp IN ({', '.join(map(str, whole))}))"
+    return _in("ev.a", names)
+
+
 def _is_number(column: str) -> str:
     # a partial match anchored at both ends (RE2 in DuckDB, java.util.regex in Spark's RLIKE)
     return f"regexp_matches({column}, {_lit('^(?:' + NUMBER + ')$')})"
@@ -173,10 +192,15 @@ def journey_sql(
         f"CAST(row_number() OVER {w} AS BIGINT) AS p",
         f"CAST(lead(ev.t) OVER {w} - ev.t AS BIGINT) AS dwell",
     ]
+    timed = "t" in order
     for i, names in enumerate(plan.refs):
-        hit = _in("ev.a", names)
-        cols.append(f"min(CASE WHEN {hit} THEN ev.t END) OVER {later} AS nt{i}")
-        cols.append(f"max(CASE WHEN {hit} THEN 1 ELSE 0 END) OVER {later} AS nx{i}")
+        hit = _ref_hit(names, plan.touchpoints)
+        next_t = f"min(CASE WHEN {hit} THEN ev.t END) OVER {later}"
+        cols.append(f"{next_t} AS nt{i}")
+        if timed:  # every event has a time: one follows when its time does
+            cols.append(f"CASE WHEN {next_t} IS NULL THEN 0 ELSE 1 END AS nx{i}")
+        else:
+            cols.append(f"max(CASE WHEN {hit} THEN 1 ELSE 0 END) OVER {later} AS nx{i}")
     has_channel = plan.channel is not None
     cols.append(
         "CASE WHEN ev.ch IS NULL THEN '(none)' ELSE CAST(ev.ch AS VARCHAR) END AS ch"

@@ -192,7 +192,9 @@ the log (did you mean 'Mortgage paid out'?); correct the name, or pass unmatched
     # a stage's target is met when every judged target of its touchpoints is (min of 1/0, NaN
     # when none is judged)
     stage_met = ct.groupby(["case", _stage_col(ct, stage_of)], sort=False)["met"].min()
-    cs["met"] = pd.MultiIndex.from_frame(cs[["case", "stage"]]).map(stage_met)
+    met = stage_met.rename("met").reset_index()
+    met.columns = pd.Index(["case", "stage", "met"])
+    cs = cs.merge(met, on=["case", "stage"], how="left", validate="one_to_one")
 
     tp_rows = _aggregate(ct, "tp", seg_order, seg_customers, len(names), confidence)
     tp_rows.insert(1, "stage", [spec.stages[stage_of[i]].name for i in tp_rows["tp"]])
@@ -312,9 +314,17 @@ class _Known:
     reasons: dict[int, str]
 
 
+def _activity_table(log: EventLog) -> pa.Table:
+    """The engine's per-activity aggregate of the whole log (computed once per log)."""
+    if "activities" not in log._cache:
+        log._cache["activities"] = log.engine.activities(log._relation, by=None)
+    table: pa.Table = log._cache["activities"]
+    return table
+
+
 def _log_activities(log: EventLog) -> list[str]:
     """The activity names of the log, from the engine's per-activity aggregate."""
-    table = log.engine.activities(log._relation, by=None)
+    table = _activity_table(log)
     return sorted({str(a) for a in table.column("activity").to_pylist() if a is not None})
 
 
@@ -708,6 +718,9 @@ def _aggregate(
     confidence: float,
 ) -> pd.DataFrame:
     rows = []
+    # only the columns _figures reads: splitting a wide frame into groups copies every column
+    used = ["segment", key, "events", "dwell_s", "met", "sentiment", "continued", "left", "ended_complete"]
+    table = table[[c for c in used if c in table.columns]]
     groups = {k: g for k, g in table.groupby(["segment", key], sort=False)}
     for seg in seg_order:
         total = int(seg_customers[seg])
@@ -885,7 +898,7 @@ def _segment_figures(
 def _unmapped(log: EventLog, plan: JourneyPlan) -> pd.DataFrame:
     """Activities off the map: events and customers, the most frequent first."""
     on_map = {a for a, _ in plan.touchpoints}
-    table = log.engine.activities(log._relation, by=None).to_pandas()
+    table = _activity_table(log).to_pandas()
     off = table[~table["activity"].isin(on_map)]
     if off.empty:
         return pd.DataFrame({"activity": [], "events": [], "customers": []})
@@ -984,7 +997,8 @@ def _moments(ct: pd.DataFrame, names: list[str], spec: JourneyMap, stage_of: np.
         "miss_p",
     ]
     rows = []
-    for key, g in ct.groupby("tp", sort=True):
+    used = [c for c in ("tp", "completed", "sentiment", "met_experienced") if c in ct.columns]
+    for key, g in ct[used].groupby("tp", sort=True):
         tp = int(key)  # type: ignore[arg-type]
         done = g["completed"].to_numpy(dtype=bool)
         n_c, n_l = int(done.sum()), int((~done).sum())
