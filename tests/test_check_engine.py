@@ -7,6 +7,7 @@ import dataclasses
 import time
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 import journeymine
@@ -75,6 +76,40 @@ class SortsTiesByName(DuckDBEngine):
     def events(self, rel, *, columns=()):
         table = super().events(rel, columns=columns)
         return table.sort_by([("case", "ascending"), ("timestamp", "ascending"), ("activity", "ascending")])
+
+
+class DropsATransition(DuckDBEngine):
+    """Its journey verb loses the last row of the transitions table."""
+
+    name = "drops-a-transition"
+
+    def journey(self, rel, plan):
+        tables = super().journey(rel, plan)
+        return dataclasses.replace(
+            tables, transitions=tables.transitions.slice(0, tables.transitions.num_rows - 1)
+        )
+
+
+class MiscountsComplete(DuckDBEngine):
+    """Counts one complete journey too many whenever the plan has ends."""
+
+    name = "miscounts-complete"
+
+    def cut(self, rel, plan):
+        out = super().cut(rel, plan)
+        return dataclasses.replace(out, complete=out.complete + 1) if plan.ends is not None else out
+
+
+class LosesAReason(DuckDBEngine):
+    """Gives the events after an end the reason of those before a start."""
+
+    name = "loses-a-reason"
+
+    def cut_outside(self, rel, plan, *, columns=()):
+        table = super().cut_outside(rel, plan, columns=columns)
+        reason = table.column("reason")
+        lost = pc.if_else(pc.equal(reason, "after an end"), pa.scalar("before a start", reason.type), reason)
+        return table.set_column(0, table.schema.field(0), lost)
 
 
 class RaisesInPaths(DuckDBEngine):
@@ -161,6 +196,44 @@ def test_a_lost_quarantine_row_fails_check_load():
     )
 
 
+def test_a_journey_verb_that_drops_a_transition_fails_check_journey():
+    with pytest.raises(AssertionError) as raised:
+        check_engine(DropsATransition(), checks=["journey"])
+    message = str(raised.value)
+    assert message.startswith(
+        "check_engine: 'drops-a-transition' fails check_journey: journey(JourneyPlan(touchpoints=(('Visit', 0), "
+        "('Call ☎', 1), (\"Offer 'gold'\", 2), ('Sign, done', 3), ('Pay', 3)), channel='channel', "
+    )
+    assert (
+        ")).transitions on typed_events(seed=0): 14 rows, want 15; row 14 missing: want {'source': "
+        in message
+    )
+
+
+def test_a_cut_that_miscounts_complete_journeys_fails_check_cut():
+    with pytest.raises(AssertionError) as raised:
+        check_engine(MiscountsComplete(), checks=["cut"])
+    assert str(raised.value) == (
+        "check_engine: 'miscounts-complete' fails check_cut: cut(CutPlan(starts=('Visit', 'Call ☎'), "
+        "ends=('Sign, done', 'Zahlung→ok'), select='last')) on messy_events(seed=0): complete is 11, want 10"
+    )
+
+
+def test_events_outside_with_a_lost_reason_fail_check_cut():
+    with pytest.raises(AssertionError) as raised:
+        check_engine(LosesAReason(), checks=["journey", "cut"])
+    message = str(raised.value)
+    assert message.startswith(
+        "check_engine: 'loses-a-reason' fails check_cut: cut_outside(CutPlan(starts=('Visit', 'Call ☎'), "
+        "ends=('Sign, done', 'Zahlung→ok'), select='last'), columns=['tier', 'score']) on messy_events(seed=0): "
+        "row "
+    )
+    assert (
+        "column 'reason': got 'before a start', want 'after an end'; got {'reason': 'before a start',"
+        in message
+    )
+
+
 def test_ties_out_of_input_order_fail():
     with pytest.raises(
         AssertionError, match=r"fails check_verbs: events\(columns=\['tier', 'score'\]\) on messy"
@@ -198,10 +271,13 @@ def test_each_check_is_a_public_function_listed_in_checks():
         "timezones",
         "filters",
         "composite",
+        "journey",
+        "cut",
     ]
     for name, function in kit.CHECKS.items():
         assert function is getattr(kit, f"check_{name}") and f"check_{name}" in kit.__all__
     kit.check_order_only(DuckDBEngine(), DuckDBEngine(), seed=3)  # alone, with other logs
+    kit.check_cut(DuckDBEngine(), DuckDBEngine(), seed=3)
 
 
 def test_engines_the_kit_creates_are_closed_and_others_are_not():
@@ -238,6 +314,23 @@ def test_a_bad_factory_is_refused():
         check_engine("duckdb", reference=3.5)
     with pytest.raises(TypeError, match=r"gave a dict, which is no engine \(it lacks name, load, filter"):
         check_engine(dict)
+
+
+def test_an_engine_without_the_journey_verbs_is_named_as_lacking_them():
+    def partial(lacking):
+        verbs = {n: (lambda self, *args, **kw: None) for n in kit._missing(object()) if n not in lacking}
+        return type("Partial", (), {**verbs, "name": "partial"})
+
+    everything = partial(())()
+    assert kit._missing(everything) == []
+    assert check_engine(lambda: everything, checks=[]) is None  # it is an engine (none of its verbs runs)
+    with pytest.raises(
+        TypeError, match=r"gave a Partial, which is no engine \(it lacks journey, cut, cut_outside\)$"
+    ):
+        check_engine(partial(("journey", "cut", "cut_outside")))
+    for verb in ("filter", "journey", "cut", "cut_outside"):
+        with pytest.raises(TypeError, match=rf"\(it lacks {verb}\)$"):
+            check_engine(partial((verb,)))
 
 
 def test_assert_same_tables_tolerates_last_bits_and_names_the_difference():

@@ -999,7 +999,7 @@ def _moments(ct: pd.DataFrame, names: list[str], spec: JourneyMap, stage_of: np.
     rows = []
     used = [c for c in ("tp", "completed", "sentiment", "met_experienced") if c in ct.columns]
     for key, g in ct[used].groupby("tp", sort=True):
-        tp = int(key)  # type: ignore[arg-type]
+        tp = int(key)
         done = g["completed"].to_numpy(dtype=bool)
         n_c, n_l = int(done.sum()), int((~done).sum())
         if n_c < MIN_GROUP or n_l < MIN_GROUP:

@@ -22,7 +22,15 @@ alone while it is being fixed:
   from only the rows a pandas selection keeps (:func:`kept_rows`), its ``stats`` count what was
   removed, and the relation filtered is unchanged;
 - :func:`check_composite`: a composite activity (``activity=[col1, col2]``) gives the reference's
-  labels and tables.
+  labels and tables;
+- :func:`check_journey`: the journey verb (:class:`~journeymine.engines.base.JourneyPlan`) gives
+  the reference's five tables, for maps with a channel, measures, ranges, a completion column,
+  outcomes and refs and for a bare map, on a timed log and on an untimed one whose measures are
+  text (:func:`scored_events`);
+- :func:`check_cut`: cutting into journeys (:class:`~journeymine.engines.base.CutPlan`: gaps,
+  starts, ends, ``select``, a plan that keeps nothing) gives the reference's counts, events left
+  out (``cut_outside``, with their reasons) and cut relation (stats, events, cases), on the
+  messy log and an untimed one.
 
 The tables are compared with :func:`assert_same_tables` in the order each verb documents: the
 same columns and types, the same values, floats to 1e-9 relative (engines may differ in the last
@@ -54,7 +62,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from journeymine.engines.base import Filter, LogStats
+from journeymine.engines.base import CutPlan, Filter, JourneyPlan, LogStats
 from journeymine.errors import ArgumentError
 from journeymine.segments import Segmentation, bin_labels
 
@@ -74,8 +82,10 @@ __all__ = [
     "assert_same_tables",
     "cases_kept",
     "check_composite",
+    "check_cut",
     "check_engine",
     "check_filters",
+    "check_journey",
     "check_load",
     "check_order_only",
     "check_row_order",
@@ -86,6 +96,7 @@ __all__ = [
     "ordered_events",
     "ordered_rows",
     "per_case",
+    "scored_events",
     "typed_events",
     "valid_rows",
     "variant_id",
@@ -350,6 +361,56 @@ def zoned_events(seed: int = 0, cases: int = 20, *, naive: bool = False) -> pd.D
     out = pd.DataFrame(rows)
     if naive:
         out["ts"] = out["ts"].astype("datetime64[us]")
+    return out
+
+
+#: the text of :func:`scored_events`' ``rating``: numbers (with spaces, a sign, an exponent),
+#: NaN, blanks, and text that is no number to the engines' measure rule (though ``1_000`` is a
+#: number to DuckDB's cast and ``1d`` to Spark's)
+_RATINGS: tuple[str | None, ...] = ("7", " 8.5 ", "\t9", "-2", "+3.", ".5", "1e1", "nan", "NaN", "")
+_RATINGS += ("  ", None, "n/a", "sehr gut ☺", "1_000", "1d", "7,5")
+
+
+def scored_events(seed: int = 0, cases: int = 24) -> pd.DataFrame:
+    """An order-only log whose measure and completion columns are text: ``customer``,
+    ``touchpoint``, ``step`` (an integer that orders the events of a case, with ties),
+    ``channel`` (or missing), ``rating`` (text: numbers, ``nan``, blanks, missing values and
+    text that is no number), ``done`` (text flags: ``yes``, ``no``, ``TRUE``, ``0``, blank or
+    missing) and ``tier`` (a case attribute). Row 4 has a blank activity. Read with
+    ``case="customer", activity="touchpoint", order="step", channel="channel"``.
+
+    Examples
+    --------
+    >>> frame = scored_events(cases=3)
+    >>> list(frame.columns)
+    ['customer', 'touchpoint', 'step', 'channel', 'rating', 'done', 'tier']
+    """
+    import pandas as pd
+
+    rnd = random.Random(seed)
+    pages = ["home", "search", "offer ✓", "chat, live", "cart", "pay"]
+    rows = []
+    for i in range(cases):
+        tier = rnd.choice(["free", "paid"])
+        step = rnd.randrange(3)
+        for _ in range(rnd.randrange(1, 8)):
+            step += rnd.choice([0, 1, 1, 2])
+            rows.append(
+                {
+                    "customer": f"s{i:02d}",
+                    "touchpoint": rnd.choice(pages),
+                    "step": step,
+                    "channel": rnd.choice(["web", "app", None]),
+                    "rating": rnd.choice(_RATINGS),
+                    "done": rnd.choice(["yes", "no", "TRUE", "0", "", None, None]),
+                    "tier": tier,
+                }
+            )
+    rnd.shuffle(rows)
+    out = pd.DataFrame(rows)
+    out["step"] = out["step"].astype("int64")
+    if len(out) > 4:
+        out.loc[4, "touchpoint"] = " "
     return out
 
 
@@ -1132,14 +1193,15 @@ def _step_part(table: Any, step: int) -> pa.Table:
     return part.set_column(part.column_names.index("case"), part.schema.field("case"), ids)
 
 
-def _step_text(step: Filter) -> str:
-    """``Filter(kind='size', low=2)``: the fields that differ from the defaults."""
-    fields = [f"kind={step.kind!r}"]
-    for f in dataclasses.fields(Filter)[1:]:
+def _step_text(step: Any) -> str:
+    """``Filter(kind='size', low=2)``, ``CutPlan(gap_us=60000000)``: a filter step or a plan
+    with the fields that have no default or differ from it."""
+    fields = []
+    for f in dataclasses.fields(step):
         value = getattr(step, f.name)
-        if value != f.default:
+        if f.default is dataclasses.MISSING or value != f.default:
             fields.append(f"{f.name}={value!r}")
-    return f"Filter({', '.join(fields)})"
+    return f"{type(step).__name__}({', '.join(fields)})"
 
 
 def _filter_stats(fail: _Fail, s: LogStats, source: LogStats, kept: pd.DataFrame, where: str) -> None:
@@ -1199,6 +1261,182 @@ def check_composite(engine: Engine, reference: Engine, *, seed: int = 0) -> None
     _compare_logs(fail, got, want, what, (("tier", None),), verbs=["dfg", "variants"])
 
 
+#: how :func:`ordered_events` and :func:`scored_events` are read (untimed, ordered by ``step``)
+_ORDERED: dict[str, Any] = {
+    "case": "customer",
+    "activity": "touchpoint",
+    "order": "step",
+    "channel": "channel",
+}
+#: the tables of a :class:`~journeymine.engines.base.JourneyTables`, in the order compared
+_JOURNEY_TABLES = ("touchpoints", "channels", "cases", "transitions", "checks")
+_HOUR_US = 3_600_000_000
+
+#: what :func:`check_journey` runs on :func:`typed_events`: a map of most activities ("Ad seen"
+#: is off it, two share touchpoint 3) with a channel, a float, an integer and a boolean measure,
+#: ranges, a boolean completion column, outcomes and refs (one of them empty); then a map alone
+_TYPED_JOURNEYS = (
+    JourneyPlan(
+        touchpoints=(("Visit", 0), ("Call ☎", 1), ("Offer 'gold'", 2), ("Sign, done", 3), ("Pay", 3)),
+        channel="channel",
+        measures=(("sentiment", "score"), ("nps", "amount"), ("csat", "vip")),
+        ranges=(("sentiment", 0.6, 2.0), ("nps", 0.0, 1000.0)),
+        complete="vip",
+        outcome=("Pay", "Sign, done"),
+        refs=(("Pay",), ("Visit", "Call ☎"), ()),
+    ),
+    JourneyPlan(touchpoints=(("Ad seen", 0), ("Offer 'gold'", 1), ("Pay", 2))),
+)
+#: and on :func:`scored_events` (untimed): measures and a completion flag read from text
+_SCORED_JOURNEYS = (
+    JourneyPlan(
+        touchpoints=(("home", 0), ("search", 1), ("offer ✓", 2), ("chat, live", 2), ("cart", 3)),
+        channel="channel",
+        measures=(("sentiment", "rating"), ("nps", "rating")),
+        ranges=(("nps", 0.0, 10.0),),
+        complete="done",
+        outcome=("pay",),
+        refs=(("cart", "pay"), ()),
+    ),
+)
+
+
+def check_journey(engine: Engine, reference: Engine, *, seed: int = 0) -> None:
+    """``engine.journey(rel, plan)`` gives the reference's five tables (``touchpoints``,
+    ``channels``, ``cases``, ``transitions``, ``checks``) for each plan:
+
+    - on :func:`typed_events` (timed, invalid rows set aside): a map of most activities (one
+      left off it, two on one touchpoint) with ``channel``, the measures ``sentiment`` (a float
+      column with missing values), ``nps`` (an integer one) and ``csat`` (a boolean one, no
+      number), ranges, ``complete`` (a boolean column), outcomes and refs (one of them
+      empty); then a map alone, without channel, measures, outcomes or refs;
+    - on :func:`scored_events` (ordered by ``step``, untimed): ``sentiment`` and ``nps`` read
+      from text (numbers with spaces, NaN, blanks, text that is no number), a completion flag
+      read from text, a channel with missing values, refs.
+
+    Examples
+    --------
+    >>> from journeymine.engines.duckdb import DuckDBEngine
+    >>> check_journey(DuckDBEngine(), DuckDBEngine())
+    """
+    fail = _failer(engine, "check_journey")
+    logs = (
+        (typed_events(seed), f"typed_events(seed={seed})", COLUMNS, _TYPED_JOURNEYS),
+        (scored_events(seed), f"scored_events(seed={seed})", _ORDERED, _SCORED_JOURNEYS),
+    )
+    for frame, what, kw, plans in logs:
+        got = _read(fail, engine, frame, what, on_invalid="quarantine", **kw)
+        want = _read(fail, reference, frame, what, on_invalid="quarantine", **kw)
+        for plan in plans:
+            a = _journey_tables(fail, engine, got._relation, plan, what)
+            _same(fail, a, _journey_tables(fail, reference, want._relation, plan, what), what)
+
+
+def _journey_tables(
+    fail: _Fail, engine: Engine, rel: Relation, plan: JourneyPlan, what: str
+) -> dict[str, object]:
+    """``journey(plan)``'s tables, keyed ``journey(JourneyPlan(...)).touchpoints``."""
+    call = f"journey({_step_text(plan)})"
+    try:
+        tables = engine.journey(rel, plan)
+    except Exception as exc:
+        fail(f"{call} on {what} raised {type(exc).__name__}: {exc}")
+    return {f"{call}.{name}": getattr(tables, name, None) for name in _JOURNEY_TABLES}
+
+
+#: what :func:`check_cut` runs on :func:`messy_events` (timed, ties, unicode names): a gap
+#: alone; starts and ends keeping the last journey; a gap and an end keeping the second journey
+#: (``select=1``); a start keeping the first; a gap keeping the 100th journey, which no case has
+_MESSY_CUTS = (
+    CutPlan(gap_us=3 * _HOUR_US),
+    CutPlan(starts=("Visit", "Call ☎"), ends=("Sign, done", "Zahlung→ok"), select="last"),
+    CutPlan(gap_us=3 * _HOUR_US, ends=("Offer 'gold'",), select=1),
+    CutPlan(starts=('Quote "x"',), select="first"),
+    CutPlan(gap_us=3 * _HOUR_US, select=99),
+)
+#: and on :func:`ordered_events` (untimed): starts and ends keeping every journey
+_ORDERED_CUTS = (CutPlan(starts=("home", "news"), ends=("cart",)),)
+#: the figures of a :class:`~journeymine.engines.base.Cut` compared
+_CUT_COUNTS = ("journeys", "selected", "complete", "events_in", "events_outside", "outside_activities")
+
+
+def check_cut(engine: Engine, reference: Engine, *, seed: int = 0) -> None:
+    """``engine.cut(rel, plan)`` and ``engine.cut_outside(rel, plan, columns=...)`` agree with
+    the reference for each plan: on :func:`messy_events` (timed, ties, unicode names with quotes
+    and commas, invalid rows set aside) a gap alone; starts and ends keeping the last journey;
+    a gap and an end keeping the second journey (``select=1``); a start keeping the first; a
+    plan that keeps nothing; on :func:`ordered_events` (untimed) starts and ends keeping all.
+
+    Per plan: the :class:`~journeymine.engines.base.Cut`'s counts (``journeys``, ``selected``,
+    ``complete``, ``events_in``, ``events_outside``) and ``outside_activities``; ``cut_outside``
+    with two source columns (each event left out, with its reason); whether a relation is kept
+    (``None`` on both when nothing is); then the cut relation's stats and columns, its
+    ``events`` with the journey columns (``journey_index``, ``journey_ended_by``,
+    ``journey_complete``) and, for the plans with starts and ends, its ``cases`` by the case
+    attribute ``tier``. The cut's semantics are the reference's (see
+    :func:`journeymine.cut_journeys`).
+
+    Examples
+    --------
+    >>> from journeymine.engines.duckdb import DuckDBEngine
+    >>> check_cut(DuckDBEngine(), DuckDBEngine())
+    """
+    fail = _failer(engine, "check_cut")
+    logs = (
+        (messy_events(seed), f"messy_events(seed={seed})", COLUMNS, _MESSY_CUTS, ["tier", "score"]),
+        (ordered_events(seed), f"ordered_events(seed={seed})", _ORDERED, _ORDERED_CUTS, ["step", "tier"]),
+    )
+    for frame, what, kw, plans, columns in logs:
+        got = _read(fail, engine, frame, what, on_invalid="quarantine", **kw)
+        want = _read(fail, reference, frame, what, on_invalid="quarantine", **kw)
+        for plan in plans:
+            _compare_cut(fail, got, want, plan, what, columns)
+
+
+def _compare_cut(
+    fail: _Fail, got: EventLog, want: EventLog, plan: CutPlan, what: str, columns: list[str]
+) -> None:
+    """One plan of :func:`check_cut`: ``got`` is read on the engine, ``want`` on the reference."""
+    engine, reference = got.engine, want.engine
+    call = f"cut({_step_text(plan)})"
+    try:
+        a = engine.cut(got._relation, plan)
+    except Exception as exc:
+        fail(f"{call} on {what} raised {type(exc).__name__}: {exc}")
+    b = reference.cut(want._relation, plan)
+    for name in _CUT_COUNTS:
+        if getattr(a, name, None) != getattr(b, name):
+            fail(f"{call} on {what}: {name} is {getattr(a, name, None)!r}, want {getattr(b, name)!r}")
+    outside = f"cut_outside({_step_text(plan)}, columns={columns})"
+    try:
+        rows = engine.cut_outside(got._relation, plan, columns=columns)
+    except Exception as exc:
+        fail(f"{outside} on {what} raised {type(exc).__name__}: {exc}")
+    _same(
+        fail, {outside: rows}, {outside: reference.cut_outside(want._relation, plan, columns=columns)}, what
+    )
+    mine, theirs = getattr(a, "relation", None), b.relation
+    if mine is None or theirs is None:
+        if (mine is None) != (theirs is None):
+            kept = "keeps no relation" if mine is None else "keeps a relation"
+            fail(f"{call} on {what}: {kept}, want {'none' if theirs is None else 'one'}")
+        return
+    where = f"{call} of {what}"
+    _same_stats(fail, mine.stats, theirs.stats, where)
+    if tuple(mine.columns) != tuple(theirs.columns):
+        fail(f"the columns of {where} are {mine.columns}, want {theirs.columns}")
+    added = ["journey_index", "journey_ended_by"] + ["journey_complete"] * (plan.ends is not None)
+    kw: dict[str, Any] = {"verbs": ["events"], "columns": [*added, *columns]}
+    if plan.starts is not None and plan.ends is not None:
+        kw.update(verbs=["cases", "events"], by=[Segmentation(name="tier", column="tier")])
+    _same(
+        fail,
+        _tables(fail, got, where, rel=mine, **kw),
+        _tables(fail, want, where, rel=theirs, **kw),
+        where,
+    )
+
+
 #: the checks :func:`check_engine` runs, by name, in order
 CHECKS: dict[str, Callable[..., None]] = {
     "load": check_load,
@@ -1208,6 +1446,8 @@ CHECKS: dict[str, Callable[..., None]] = {
     "timezones": check_timezones,
     "filters": check_filters,
     "composite": check_composite,
+    "journey": check_journey,
+    "cut": check_cut,
 }
 
 
@@ -1253,8 +1493,13 @@ def _checked(engine: Any, argument: str, source: Any) -> Engine:
 
 
 def _missing(obj: Any) -> list[str]:
-    names = ["name", "load", "filter", "quarantine", "case_attributes", "quantiles", "dfg", "activities"]
-    names += ["activity_channels", "rarest_edges", "variants", "paths", "durations", "cases", "events"]
+    """The members of the :class:`~journeymine.engines.base.Engine` protocol that ``obj`` lacks,
+    in the protocol's order (``name``, ``load``, ``filter``, ..., ``journey``, ``cut``,
+    ``cut_outside``, ...): read from the protocol, so that a verb added to it is named too."""
+    from journeymine.engines.base import Engine as Protocol
+
+    names = [*vars(Protocol).get("__annotations__", {})]
+    names += [n for n, v in vars(Protocol).items() if callable(v) and not n.startswith("_")]
     return [n for n in names if not hasattr(obj, n)]
 
 
