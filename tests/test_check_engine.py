@@ -112,6 +112,16 @@ class LosesAReason(DuckDBEngine):
         return table.set_column(0, table.schema.field(0), lost)
 
 
+class LosesTheSecondJourneys(DuckDBEngine):
+    """Counts the journeys ``select=1`` keeps, then returns no relation of them."""
+
+    name = "loses-the-second-journeys"
+
+    def cut(self, rel, plan):
+        out = super().cut(rel, plan)
+        return dataclasses.replace(out, relation=None) if plan.select == 1 else out
+
+
 class RaisesInPaths(DuckDBEngine):
     name = "raises-in-paths"
 
@@ -231,6 +241,15 @@ def test_events_outside_with_a_lost_reason_fail_check_cut():
     assert (
         "column 'reason': got 'before a start', want 'after an end'; got {'reason': 'before a start',"
         in message
+    )
+
+
+def test_a_cut_that_keeps_no_relation_of_the_journeys_it_counts_fails_check_cut():
+    with pytest.raises(AssertionError) as raised:
+        check_engine(LosesTheSecondJourneys(), checks=["cut"])
+    assert str(raised.value) == (
+        "check_engine: 'loses-the-second-journeys' fails check_cut: cut(CutPlan(gap_us=10800000000, "
+        "ends=(\"Offer 'gold'\",), select=1)) on messy_events(seed=0): keeps no relation, want one"
     )
 
 
