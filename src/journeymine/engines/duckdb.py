@@ -139,6 +139,8 @@ class DuckRelation:
         return r + k
 
 
+#: under a memory limit, the most transitions one DFG query takes the exact quantiles of
+DFG_BATCH = 20_000_000
 #: the first columns of a union
 _UNION_COLUMNS = ("customer", "activity", "timestamp", "channel", "source", "source_id")
 #: the per-source counts of a union, in order
@@ -965,8 +967,69 @@ class DuckDBEngine:
     # -- verbs --------------------------------------------------------------------------------
 
     def dfg(self, rel: DuckRelation, *, by: Segmentation | None) -> pa.Table:
-        """Directly-follows edges with counts and durations, per segment."""
+        """Directly-follows edges with counts and durations, per segment.
+
+        The medians and 90th percentiles are exact (``quantile_cont``), which holds every
+        transition's duration of a group in memory at once. Under a ``memory_limit``, a log
+        with many transitions is therefore mined a batch of segments at a time (each batch at
+        most :data:`DFG_BATCH` transitions, or one segment): the peak is that of the largest
+        batch, not of the whole log (100M events by region in 4 GB).
+        """
+        import pyarrow as pa
+
         cases = self._cases(rel, by)
+        batches = self._dfg_batches(rel, by)
+        if batches is None:
+            return self._dfg(rel, by, cases)
+        table, ranges = batches
+        parts = [
+            self._dfg(
+                rel,
+                by,
+                f"(SELECT x.* FROM {cases} x JOIN {table} g ON g.segment IS NOT DISTINCT FROM x.segment "
+                f"WHERE g.sid BETWEEN {lo} AND {hi})",
+            )
+            for lo, hi in ranges
+        ]
+        return pa.concat_tables(parts)  # each batch in order, the batches in segment order
+
+    def _dfg_batches(
+        self, rel: DuckRelation, by: Segmentation | None
+    ) -> tuple[str, list[tuple[int, int]]] | None:
+        """Under a memory limit: a table of the segments (``segment, sid, n``: their order and
+        transitions) and the ``sid`` ranges of the batches; ``None`` when one query fits."""
+        if by is None or not self.memory_limit:
+            return None
+        kv, vs = self._variant_counts(rel, by), self._variants_table(rel)
+        key = ("dfg segments", by)
+        if key not in rel.cache:
+            name = f"dseg{len(rel.cache)}"
+            self._sql(
+                f"CREATE TABLE {rel.t(name)} AS SELECT segment, "
+                f"row_number() OVER (ORDER BY segment NULLS LAST) AS sid, n FROM ("
+                f"SELECT kv.segment, sum(kv.cases * (vs.events - 1))::BIGINT AS n "
+                f"FROM {kv} kv JOIN {vs} vs USING (k) GROUP BY kv.segment)"
+            )
+            rel.tables.append(rel.prefix + name)
+            rel.cache[key] = rel.t(name)
+        table = str(rel.cache[key])
+        counts = self._rows(f"SELECT sid, n FROM {table} ORDER BY sid")
+        if len(counts) < 2 or sum(int(n) for _, n in counts) <= DFG_BATCH:
+            return None
+        ranges: list[tuple[int, int]] = []
+        lo, total = None, 0
+        for sid, n in counts:
+            if lo is not None and total + int(n) > DFG_BATCH:
+                ranges.append((lo, int(sid) - 1))
+                lo, total = None, 0
+            if lo is None:
+                lo = int(sid)
+            total += int(n)
+        if lo is not None:
+            ranges.append((lo, int(counts[-1][0])))
+        return table, ranges
+
+    def _dfg(self, rel: DuckRelation, by: Segmentation | None, cases: str) -> pa.Table:
         kv, vs = self._variant_counts(rel, by), self._variants_table(rel)
         # lists unnested side by side stay aligned: element i of each is transition i
         times = (
