@@ -127,16 +127,6 @@ def _names(arg: str, spec: Any) -> tuple[str, ...] | None:
     return names
 
 
-def _matcher(names: tuple[str, ...] | None) -> Any:
-    if names is None:
-        return None
-
-    def matches(activity: str) -> bool:
-        return any(name_matches(activity, n) for n in names)
-
-    return matches
-
-
 def _gap_us(gap: Any, log: EventLog) -> int:
     if isinstance(gap, (bool, int, float)) or (
         isinstance(gap, str) and gap.strip().lstrip("+-").replace(".", "", 1).isdigit()

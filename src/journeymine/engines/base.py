@@ -34,6 +34,7 @@ __all__ = [
     "DURATION_BINS",
     "FILTER_KINDS",
     "PERIOD_MODES",
+    "UNION_STATS",
     "Cut",
     "CutPlan",
     "Engine",
@@ -356,6 +357,19 @@ class UnionPlan:
     unmatched: str = "keep"
     duplicates: str = "drop"
     utc: bool = True
+
+
+#: the per-source counts of :attr:`Union.sources`, in order
+UNION_STATS = (
+    "source",
+    "events",
+    "ids",
+    "matched_ids",
+    "unmatched_ids",
+    "unmatched_events",
+    "duplicates",
+    "events_kept",
+)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from journeymine import progress
 from journeymine.engines import plans
 from journeymine.engines.base import (
     DURATION_BINS,
+    UNION_STATS,
     Cut,
     CutPlan,
     Filter,
@@ -143,17 +144,6 @@ class DuckRelation:
 DFG_BATCH = 20_000_000
 #: the first columns of a union
 _UNION_COLUMNS = ("customer", "activity", "timestamp", "channel", "source", "source_id")
-#: the per-source counts of a union, in order
-_UNION_STATS = (
-    "source",
-    "events",
-    "ids",
-    "matched_ids",
-    "unmatched_ids",
-    "unmatched_events",
-    "duplicates",
-    "events_kept",
-)
 
 
 @dataclass(eq=False)
@@ -1505,14 +1495,14 @@ class DuckDBEngine:
             f"count(*) FILTER (customer IS NULL) FROM {stage} GROUP BY 1 ORDER BY 1"
         )
         by_rank = {int(r[0]): r for r in rows}
-        stats: dict[str, list[Any]] = {k: [] for k in _UNION_STATS}
+        stats: dict[str, list[Any]] = {k: [] for k in UNION_STATS}
         aside = 0
         for rank, name in enumerate(names):
             r = by_rank.get(rank, (rank, 0, 0, 0, 0, 0, 0, 0))
             events, n_ids, unmatched_ids, unmatched_events, dups, kept_n, aside_n = (int(x) for x in r[1:])
             aside += aside_n
             for key, value in zip(
-                _UNION_STATS,
+                UNION_STATS,
                 (name, events, n_ids, n_ids - unmatched_ids, unmatched_ids, unmatched_events, dups, kept_n),
             ):
                 stats[key].append(value)

@@ -39,6 +39,7 @@ from journeymine.connectors.base import Scan
 from journeymine.engines import plans
 from journeymine.engines.base import (
     DURATION_BINS,
+    UNION_STATS,
     Cut,
     CutPlan,
     Filter,
@@ -134,19 +135,6 @@ class SparkRelation:
     parent: SparkRelation | None = None  # a filtered log holds the log it was filtered from
     where: list[Any] = field(default_factory=list)  # Columns on source rows: the events kept
     among: list[Any] = field(default_factory=list)  # DataFrames (c): the cases kept
-
-
-#: the per-source counts of a union, in order (as on DuckDB)
-_UNION_STATS = (
-    "source",
-    "events",
-    "ids",
-    "matched_ids",
-    "unmatched_ids",
-    "unmatched_events",
-    "duplicates",
-    "events_kept",
-)
 
 
 @dataclass(eq=False)
@@ -1714,20 +1702,20 @@ class SparkEngine:
             .collect()
         )
         by_rank = {int(r["__jm_rank"]): r for r in rows}
-        stats: dict[str, list[Any]] = {k: [] for k in _UNION_STATS}
+        stats: dict[str, list[Any]] = {k: [] for k in UNION_STATS}
         aside = 0
         for rank, name in enumerate(names):
             r = by_rank.get(rank)
             got = {
                 k: int(r[k] or 0) if r is not None else 0
-                for k in (*_UNION_STATS[1:], "aside")
+                for k in (*UNION_STATS[1:], "aside")
                 if k != "matched_ids"
             }
             n_ids, unmatched_ids = got["ids"], got["unmatched_ids"]
             aside += got["aside"]
             values: tuple[Any, ...] = (name, got["events"], n_ids, n_ids - unmatched_ids, unmatched_ids)
             values += (got["unmatched_events"], got["duplicates"], got["events_kept"])
-            for key, value in zip(_UNION_STATS, values):
+            for key, value in zip(UNION_STATS, values):
                 stats[key].append(value)
         sources = pa.table(stats)
         unmatched = self._arrow(
