@@ -122,6 +122,15 @@ class LosesTheSecondJourneys(DuckDBEngine):
         return dataclasses.replace(out, relation=None) if plan.select == 1 else out
 
 
+class ForgetsDuplicates(DuckDBEngine):
+    """Finds the events two sources recorded, then counts none of them."""
+
+    name = "forgets-duplicates"
+
+    def union(self, plan):
+        return dataclasses.replace(super().union(plan), duplicates=0)
+
+
 class RaisesInPaths(DuckDBEngine):
     name = "raises-in-paths"
 
@@ -253,6 +262,16 @@ def test_a_cut_that_keeps_no_relation_of_the_journeys_it_counts_fails_check_cut(
     )
 
 
+def test_a_union_that_forgets_its_duplicates_fails_check_union():
+    with pytest.raises(AssertionError) as raised:
+        check_engine(ForgetsDuplicates(), checks=["union"])
+    assert str(raised.value) == (
+        "check_engine: 'forgets-duplicates' fails check_union: union(parts=['web', 'phone', 'crm'], "
+        "zones={'phone': 'Europe/Helsinki'}, identities=UNION_IDENTITIES, unmatched='keep', "
+        "duplicates='drop') on union_sources(seed=0): duplicates is 0, want 6"
+    )
+
+
 def test_ties_out_of_input_order_fail():
     with pytest.raises(
         AssertionError, match=r"fails check_verbs: events\(columns=\['tier', 'score'\]\) on messy"
@@ -292,11 +311,13 @@ def test_each_check_is_a_public_function_listed_in_checks():
         "composite",
         "journey",
         "cut",
+        "union",
     ]
     for name, function in kit.CHECKS.items():
         assert function is getattr(kit, f"check_{name}") and f"check_{name}" in kit.__all__
     kit.check_order_only(DuckDBEngine(), DuckDBEngine(), seed=3)  # alone, with other logs
     kit.check_cut(DuckDBEngine(), DuckDBEngine(), seed=3)
+    kit.check_union(DuckDBEngine(), DuckDBEngine(), seed=3)
 
 
 def test_engines_the_kit_creates_are_closed_and_others_are_not():

@@ -143,3 +143,14 @@ def test_sources_on_two_engines_combine_on_the_first_ones(spark):
     a = jm.combine(logs, identities=IDS, timezones=ZONES)
     assert a.engine.name == "duckdb"
     assert_same_combined(a, jm.combine(sources("duckdb"), identities=IDS, timezones=ZONES))
+
+
+def test_identities_that_name_none_of_the_sources_are_the_same_error(spark):
+    wrong = IDS.assign(source=IDS["source"].str.title())  # "Web" for "web": no row applies
+    messages = []
+    for engine in ("duckdb", spark):
+        with pytest.raises(jm.IdentityError) as raised:
+            jm.combine(sources(engine), identities=wrong, unmatched="aside", timezones=ZONES)
+        messages.append(str(raised.value))
+    assert messages[0] == messages[1]
+    assert "no events left after combining" in messages[0]

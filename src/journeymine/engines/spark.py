@@ -1658,7 +1658,9 @@ class SparkEngine:
             )
         union = reduce(lambda x, y: x.unionByName(y, allowMissingColumns=True), frames)
         if plan.identities is not None:
-            ids = self.session.createDataFrame(plan.identities.to_pandas()).select(
+            ids = self.session.createDataFrame(
+                plan.identities.to_pandas(), "source string, id string, customer string"
+            ).select(
                 F.col("source").alias("__jm_s"),
                 F.col("id").alias("__jm_i"),
                 F.col("customer").alias("__jm_c"),

@@ -62,7 +62,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from journeymine.engines.base import CutPlan, Filter, JourneyPlan, LogStats
+from journeymine.engines.base import CutPlan, Filter, JourneyPlan, LogStats, UnionPart, UnionPlan
 from journeymine.errors import ArgumentError
 from journeymine.segments import Segmentation, bin_labels
 
@@ -78,6 +78,7 @@ __all__ = [
     "COLUMNS",
     "FILTER_STEPS",
     "PROBS",
+    "UNION_IDENTITIES",
     "VERBS",
     "assert_same_tables",
     "cases_kept",
@@ -90,6 +91,7 @@ __all__ = [
     "check_order_only",
     "check_row_order",
     "check_timezones",
+    "check_union",
     "check_verbs",
     "kept_rows",
     "messy_events",
@@ -98,6 +100,7 @@ __all__ = [
     "per_case",
     "scored_events",
     "typed_events",
+    "union_sources",
     "valid_rows",
     "variant_id",
     "verb_tables",
@@ -412,6 +415,76 @@ def scored_events(seed: int = 0, cases: int = 24) -> pd.DataFrame:
     if len(out) > 4:
         out.loc[4, "touchpoint"] = " "
     return out
+
+
+def union_sources(seed: int = 0) -> dict[str, pd.DataFrame]:
+    """Three sources of one set of customers, for :func:`check_union`: ``web`` (``customer``,
+    ``touchpoint``, ``ts`` in UTC as text with ``Z``, ``channel`` with a missing value, an
+    integer ``score``, a text ``tier``), ``phone`` (no channel, naive times in
+    ``Europe/Helsinki``, ``score`` as text) and ``crm`` (times with ``+00:00``, a float
+    ``amount``).
+
+    Ids overlap between sources (``a1`` and ``a2`` are in ``web`` and ``crm``); ``a9`` and
+    ``p9`` are mapped by no identity (:data:`UNION_IDENTITIES`); ``web``, ``phone`` (12:05 in
+    Helsinki) and ``crm`` all recorded ``a1``/``p1``'s ``Booked`` at 10:05 UTC; ``web`` holds
+    one row twice. ``phone`` holds 2025-03-30 02:30 too, a time that exists in Helsinki but
+    not in Amsterdam (its clocks skip from 02:00 to 03:00). ``seed`` adds a few events per
+    source.
+
+    Examples
+    --------
+    >>> {name: len(frame) for name, frame in union_sources().items()}
+    {'web': 8, 'phone': 9, 'crm': 6}
+    """
+    import pandas as pd
+
+    rnd = random.Random(seed)
+    web = [
+        ("a1", "Home", "2025-03-01T10:00:00Z", "web", 1, "gold"),
+        ("a1", "Booked", "2025-03-01T10:05:00Z", "app", 2, "gold"),
+        ("a2", "Home", "2025-03-01T11:00:00Z", None, 3, "silver"),
+        ("a2", "Home", "2025-03-01T11:00:00Z", None, 3, "silver"),
+        ("a9", "Home", "2025-03-01T12:00:00Z", "web", 4, None),
+    ]
+    phone = [
+        ("p1", "Call", "2025-03-01 12:01:00", "good"),
+        ("p1", "Booked", "2025-03-01 12:05:00", "ok"),
+        ("p2", "Booked", "2025-03-01 13:00:00", None),
+        ("p2", "Call", "2025-03-30 02:30:00", None),
+        ("p9", "Call", "2025-03-02 11:00:00", "bad"),
+        ("p9", "Call", "2025-03-03 11:00:00", "bad"),
+    ]
+    crm = [
+        ("a1", "Booked", "2025-03-01T10:05:00+00:00", 0.5),
+        ("a1", "Offer", "2025-03-04T08:00:00+00:00", 1.5),
+        ("a2", "Offer", "2025-03-05T08:00:00+00:00", math.nan),
+    ]
+    for _ in range(3):  # seeded events, on a few times so that sources meet again
+        t = datetime(2025, 3, rnd.randrange(1, 4), 10, rnd.choice([0, 5, 30]))
+        act = rnd.choice(["Home", "Booked", "Call", "Offer"])
+        i = rnd.choice("129")
+        web.append((f"a{i}", act, f"{t.isoformat()}Z", rnd.choice(["web", "app"]), rnd.randrange(9), "gold"))
+        local = t + timedelta(hours=2)  # Helsinki in March, before the clocks change
+        phone.append((f"p{i}", act, str(local), rnd.choice(["good", "7", None])))
+        crm.append((f"a{i}", act, f"{t.isoformat()}+00:00", rnd.choice([0.25, 2.0])))
+    frames = {
+        "web": pd.DataFrame(web, columns=["customer", "touchpoint", "ts", "channel", "score", "tier"]),
+        "phone": pd.DataFrame(phone, columns=["customer", "touchpoint", "ts", "score"]),
+        "crm": pd.DataFrame(crm, columns=["customer", "touchpoint", "ts", "amount"]),
+    }
+    frames["phone"]["ts"] = pd.to_datetime(frames["phone"]["ts"]).astype("datetime64[us]")
+    return frames
+
+
+#: ``source, id, customer`` of :func:`union_sources`' ids (``a9`` and ``p9`` are unmapped)
+UNION_IDENTITIES = (
+    ("web", "a1", "C1"),
+    ("web", "a2", "C2"),
+    ("phone", "p1", "C1"),
+    ("phone", "p2", "C2"),
+    ("crm", "a1", "C1"),
+    ("crm", "a2", "C2"),
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1437,6 +1510,180 @@ def _compare_cut(
     )
 
 
+#: the time zone of :func:`union_sources`' naive ``phone`` source
+_UNION_ZONES = {"phone": "Europe/Helsinki"}
+#: what :func:`check_union` runs: ``(identities, unmatched, duplicates, sources)``, the
+#: identities :data:`UNION_IDENTITIES` (``"all"``), one of an id no source has (``"none"``:
+#: every event is set aside) or no table (``None``: one id space)
+_UNION_PLANS: tuple[tuple[str | None, str, str, tuple[str, ...]], ...] = (
+    ("all", "keep", "drop", ("web", "phone", "crm")),
+    ("all", "aside", "keep", ("web", "phone", "crm")),
+    (None, "keep", "drop", ("web", "phone", "crm")),
+    ("none", "aside", "drop", ("phone",)),
+)
+#: the counts of a :class:`~journeymine.engines.base.Union` compared
+_UNION_COUNTS = ("duplicates", "set_aside")
+
+
+def check_union(engine: Engine, reference: Engine, *, seed: int = 0) -> None:
+    """``engine.union(plan)`` and ``engine.union_rows(handle, which)`` agree with the reference
+    on :func:`union_sources` (ids shared by two sources, unmatched ids, one event three sources
+    recorded, a source with a channel column and ones without, a column that is a number in
+    one source and text in another, naive times in ``Europe/Helsinki`` with the others in
+    UTC), for each plan: identities (:data:`UNION_IDENTITIES`, a ``pyarrow`` table) with
+    unmatched ids kept as their own customers and duplicates dropped; unmatched ids set aside
+    and duplicates kept; no identities (one id space); one source whose every event is set
+    aside (identities that map none of its ids: no relation).
+
+    Per plan: the :class:`~journeymine.engines.base.Union`'s ``sources`` and ``unmatched``
+    tables, its ``duplicates`` and ``set_aside`` counts, whether it keeps a relation; the
+    combined relation's stats and columns, its ``events`` with all its columns and ``cases``;
+    ``union_rows(handle, "duplicates")`` and ``union_rows(handle, "set_aside")``. Then the
+    naive source read as ``Europe/Amsterdam``, where its 2025-03-30 02:30 does not exist (the
+    clocks skip it), raises the reference's ``SchemaError``, with the same message.
+
+    Examples
+    --------
+    >>> from journeymine.engines.duckdb import DuckDBEngine
+    >>> check_union(DuckDBEngine(), DuckDBEngine())
+    """
+    import pyarrow as pa
+
+    fail = _failer(engine, "check_union")
+    what = f"union_sources(seed={seed})"
+    frames = union_sources(seed)
+    rows = {"all": UNION_IDENTITIES, "none": (("phone", "p0", "C0"),)}
+    tables = {
+        name: pa.table(
+            {
+                k: pa.array([row[i] for row in found], pa.string())
+                for i, k in enumerate(("source", "id", "customer"))
+            }
+        )
+        for name, found in rows.items()
+    }
+    got = _union_logs(fail, engine, frames, what)
+    want = _union_logs(fail, reference, frames, what)
+    for identities, unmatched, duplicates, names in _UNION_PLANS:
+        kw = {"identities": tables.get(identities or ""), "unmatched": unmatched, "duplicates": duplicates}
+        call = _union_text(names, identities, unmatched, duplicates)
+        _compare_union(fail, got, want, names, kw, call, what)
+    names, zones = ("web", "phone"), {"phone": "Europe/Amsterdam"}  # 2025-03-30 02:30 is skipped
+    call = _union_text(names, "all", "keep", "drop", zones)
+    kw = {"identities": tables["all"], "unmatched": "keep", "duplicates": "drop"}
+    b = _raised(lambda: reference.union(_union_plan(want, names, kw, zones)))
+    a = _raised(lambda: engine.union(_union_plan(got, names, kw, zones)))
+    if b is None:
+        raise AssertionError(f"check_engine: the reference engine runs {call} on {what} without an error")
+    if a is None:
+        fail(f"{call} on {what} gives no error; want {type(b).__name__}: {b}")
+    if type(a) is not type(b) or str(a) != str(b):
+        fail(f"{call} on {what} raises {type(a).__name__}: {a}\nwant {type(b).__name__}: {b}")
+
+
+def _union_logs(
+    fail: _Fail, engine: Engine, frames: Mapping[str, pd.DataFrame], what: str
+) -> dict[str, EventLog]:
+    """Each source of :func:`union_sources` read on ``engine`` (``web`` with its channel)."""
+    out = {}
+    for name, frame in frames.items():
+        kw = (
+            dict(COLUMNS)
+            if "channel" in frame.columns
+            else {k: v for k, v in COLUMNS.items() if k != "channel"}
+        )
+        out[name] = _read(fail, engine, frame, f"{what}[{name!r}]", **kw)
+    return out
+
+
+def _union_plan(
+    logs: Mapping[str, EventLog],
+    names: Sequence[str],
+    kw: Mapping[str, Any],
+    zones: Mapping[str, str] = _UNION_ZONES,
+) -> UnionPlan:
+    """The plan :func:`journeymine.combine` would make of the sources ``names`` of ``logs``."""
+    parts = []
+    for name in names:
+        log = logs[name]
+        s = log.schema
+        mapped = {s.case, s.activity, s.timestamp, s.channel}
+        extra = tuple((c, c) for c in log.columns if c not in mapped)
+        parts.append(UnionPart(name=name, relation=log._relation, zone=zones.get(name), columns=extra))
+    utc = all(logs[n].timezone == "UTC" or n in zones for n in names)
+    return UnionPlan(parts=tuple(parts), utc=utc, **kw)
+
+
+def _union_text(
+    names: Sequence[str],
+    identities: str | None,
+    unmatched: str,
+    duplicates: str,
+    zones: Mapping[str, str] = _UNION_ZONES,
+) -> str:
+    zones = {n: z for n, z in zones.items() if n in names}
+    ids = {"all": "UNION_IDENTITIES", "none": "[('phone', 'p0', 'C0')]", None: "None"}[identities]
+    return (
+        f"union(parts={list(names)}, zones={zones}, identities={ids}, unmatched={unmatched!r}, "
+        f"duplicates={duplicates!r})"
+    )
+
+
+def _compare_union(
+    fail: _Fail,
+    got: Mapping[str, EventLog],
+    want: Mapping[str, EventLog],
+    names: Sequence[str],
+    kw: Mapping[str, Any],
+    call: str,
+    what: str,
+) -> None:
+    """One plan of :func:`check_union`: ``got`` is read on the engine, ``want`` on the reference."""
+    first_got, first_want = got[names[0]], want[names[0]]
+    engine, reference = first_got.engine, first_want.engine
+    try:
+        a = engine.union(_union_plan(got, names, kw))
+    except Exception as exc:
+        fail(f"{call} on {what} raised {type(exc).__name__}: {exc}")
+    b = reference.union(_union_plan(want, names, kw))
+    tables = ("sources", "unmatched")
+    _same(
+        fail,
+        {f"{call}.{t}": getattr(a, t, None) for t in tables},
+        {f"{call}.{t}": getattr(b, t) for t in tables},
+        what,
+    )
+    for name in _UNION_COUNTS:
+        if getattr(a, name, None) != getattr(b, name):
+            fail(f"{call} on {what}: {name} is {getattr(a, name, None)!r}, want {getattr(b, name)!r}")
+    for which in ("duplicates", "set_aside"):
+        key = f"union_rows({call}, {which!r})"
+        try:
+            rows = engine.union_rows(getattr(a, "handle", None), which)
+        except Exception as exc:
+            fail(f"{key} on {what} raised {type(exc).__name__}: {exc}")
+        _same(fail, {key: rows}, {key: reference.union_rows(b.handle, which)}, what)
+    mine, theirs = getattr(a, "relation", None), b.relation
+    if mine is None or theirs is None:
+        if (mine is None) != (theirs is None):
+            kept = "keeps no relation" if mine is None else "keeps a relation"
+            fail(f"{call} on {what}: {kept}, want {'none' if theirs is None else 'one'}")
+        return
+    where = f"{call} of {what}"
+    _same_stats(fail, mine.stats, theirs.stats, where)
+    if tuple(mine.columns) != tuple(theirs.columns):
+        fail(f"the columns of {where} are {mine.columns}, want {theirs.columns}")
+    mapped = ("customer", "activity", "timestamp", "channel")
+    columns = [c for c in theirs.columns if c not in mapped]
+    kw2: dict[str, Any] = {"verbs": ["cases", "events"], "columns": columns}
+    _same(
+        fail,
+        _tables(fail, first_got, where, rel=mine, **kw2),
+        _tables(fail, first_want, where, rel=theirs, **kw2),
+        where,
+    )
+
+
 #: the checks :func:`check_engine` runs, by name, in order
 CHECKS: dict[str, Callable[..., None]] = {
     "load": check_load,
@@ -1448,6 +1695,7 @@ CHECKS: dict[str, Callable[..., None]] = {
     "composite": check_composite,
     "journey": check_journey,
     "cut": check_cut,
+    "union": check_union,
 }
 
 
