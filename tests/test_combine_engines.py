@@ -115,26 +115,23 @@ def test_the_split_demo_combines_alike(spark, demo_frame):
     assert_same_combined(a, b)
 
 
-def test_a_local_time_that_does_not_exist_is_the_same_error(spark):
-    phone = [("+31a", "Call", "2025-03-30 02:30:00", None)]
+@pytest.mark.parametrize(
+    ("when", "said"),
+    [
+        ("2025-03-30 02:30:00", "2025-03-30 02:30:00 does not exist there (nonexistent local time)"),
+        ("2025-10-26 02:30:00", "2025-10-26 02:30:00 occurs twice (ambiguous)"),
+    ],
+    ids=["nonexistent", "ambiguous"],
+)
+def test_a_local_time_without_one_reading_is_the_same_error(spark, when, said):
+    phone = [("+31a", "Call", when, None)]
     messages = []
     for engine in ("duckdb", spark):
         with pytest.raises(SchemaError) as raised:
             jm.combine(sources(engine, phone=phone), identities=IDS, timezones=ZONES)
         messages.append(str(raised.value))
     assert messages[0] == messages[1]
-    assert "2025-03-30 02:30:00 does not exist there (nonexistent local time)" in messages[0]
-
-
-def test_a_local_time_that_occurs_twice_is_an_error(spark):
-    phone = [("+31a", "Call", "2025-10-26 02:30:00", None)]
-    messages = []
-    for engine in ("duckdb", spark):
-        with pytest.raises(SchemaError) as raised:
-            jm.combine(sources(engine, phone=phone), identities=IDS, timezones=ZONES)
-        messages.append(str(raised.value))
-    assert messages[0] == messages[1]
-    assert "2025-10-26 02:30:00 occurs twice (ambiguous)" in messages[0]
+    assert said in messages[0]
 
 
 def test_sources_on_two_engines_combine_on_the_first_ones(spark):
@@ -154,3 +151,18 @@ def test_identities_that_name_none_of_the_sources_are_the_same_error(spark):
         messages.append(str(raised.value))
     assert messages[0] == messages[1]
     assert "no events left after combining" in messages[0]
+
+
+def test_a_cut_log_combines_alike(spark, demo_frame):
+    frame = demo_frame[demo_frame["customer_id"] <= "C00150"]
+    combined = []
+    for engine in ("duckdb", spark):
+        log = jm.read_events(frame, **jm.datasets.DEMO_COLUMNS, engine=engine)
+        cut = jm.cut_journeys(log, start="Mortgage calculator", end="Contract signed")
+        sample = jm.read_events(frame.head(300), **jm.datasets.DEMO_COLUMNS, engine=engine)
+        combined.append(jm.combine({"journeys": cut, "sample": sample}, duplicates="keep"))
+    a, b = combined
+    want = int(a.report.sources["events"].sum())  # duplicates kept: every source event once
+    assert len(events(a)) == a.n_events == want
+    assert len(events(b)) == b.n_events == want
+    assert_same_combined(a, b)

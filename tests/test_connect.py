@@ -671,3 +671,15 @@ def test_an_identity_file_that_cannot_be_read_is_an_identity_error(tmp_path, sou
     parquet.write_text("not parquet", encoding="utf-8")
     message = _message(lambda: jm.combine(logs, identities=parquet), IdentityError)
     assert message.startswith(f"cannot read identity table {parquet}: ")
+
+
+def test_a_cut_log_combines_with_every_event_once(demo_log):
+    # a cut log keeps its root log's row numbers (rows beyond its own count): every combined
+    # event must still be one row of the combined log
+    cut = jm.cut_journeys(demo_log, start="Mortgage calculator", end="Contract signed")
+    sample = jm.read_events(jm.datasets.load_demo().head(500), **jm.datasets.DEMO_COLUMNS)
+    combined = jm.combine({"journeys": cut, "sample": sample}, duplicates="keep")
+    assert combined.n_events == cut.n_events + sample.n_events
+    events = combined.to_frame(columns=["source"])
+    assert len(events) == combined.n_events
+    assert events.groupby("source").size().to_dict() == {"journeys": cut.n_events, "sample": 500}

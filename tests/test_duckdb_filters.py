@@ -9,7 +9,6 @@ steps on any engine (``check_engine``); here they all run, on DuckDB.
 
 from __future__ import annotations
 
-import random
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
@@ -26,44 +25,20 @@ from journeymine.testing.engines import (
     cases_kept,
     ordered_rows,
     per_case,
+    typed_events,
     valid_rows,
     verb_tables,
 )
 
-ACTS = ["Ad seen", "Visit", "Call ☎", "Offer 'gold'", "Sign, done", "Pay"]
 MAP = {"case": "customer", "activity": "touchpoint", "timestamp": "ts", "channel": "channel"}
 START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
 
 def frame(seed: int = 3, cases: int = 40) -> pd.DataFrame:
-    """Events with ties, case attributes of every type, and a few invalid rows."""
-    rnd = random.Random(seed)
-    rows = []
-    for i in range(cases):
-        t = START + timedelta(days=rnd.randrange(90), minutes=rnd.randrange(1440))
-        tier = rnd.choice(["gold", "silver", None])
-        amount = rnd.choice([100, 250, 1000, 5000])
-        vip = rnd.choice([True, False])
-        for _ in range(rnd.randrange(1, 7)):
-            t += timedelta(minutes=rnd.choice([0, 0, 5, 60, 600]))
-            rows.append(
-                {
-                    "customer": f"c{i:02d}",
-                    "touchpoint": rnd.choice(ACTS),
-                    "stage": rnd.choice(["start", "end", "", None]),
-                    "ts": t,
-                    "channel": rnd.choice(["web", "app", "phone", None]),
-                    "tier": tier,
-                    "amount": amount,
-                    "score": rnd.choice([0.5, 1.0, 2.25, None]),
-                    "vip": vip,
-                    "day": t.date(),
-                }
-            )
-    out = pd.DataFrame(rows)
-    out.loc[5, "customer"] = None
-    out.loc[9, "touchpoint"] = "  "
-    return out
+    """Events with ties, case attributes of every type, and a few invalid rows: the engine kit's
+    typed log, with the day of each event (a DATE column)."""
+    out = typed_events(seed=seed, cases=cases)
+    return out.assign(day=out["ts"].dt.date)
 
 
 def us(t: datetime) -> int:

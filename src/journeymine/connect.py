@@ -17,11 +17,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from journeymine import progress
 from journeymine.connectors.base import Scan
 from journeymine.engines.base import UnionPart, UnionPlan
 from journeymine.errors import ArgumentError, IdentityError, SchemaError
-from journeymine.eventlog import EventLog, read_events
+from journeymine.eventlog import EventLog, _other_columns, read_events
 from journeymine.journeymap.spec import did_you_mean
 from journeymine.registry import get_engine
 from journeymine.schema import Schema
@@ -297,9 +296,7 @@ def combine(
     for name, log in logs.items():
         if log.engine is not target:  # another engine's events come over as Arrow
             log = _moved(log, target)
-        schema = log.schema
-        mapped = {schema.case, schema.activity, schema.timestamp, schema.channel}
-        extra = [c for c in log.columns if c not in mapped]
+        extra = _other_columns(log)
         clash = set(COMBINED_COLUMNS) & set(extra)
         parts.append(
             UnionPart(
@@ -319,8 +316,7 @@ def combine(
         duplicates=duplicates,
         utc=all(log.timezone == "UTC" or n in timezones for n, log in logs.items()),
     )
-    with progress.step("combining sources"):
-        union = target.union(plan)
+    union = target.union(plan)  # the engine reports its slow steps
     unmatched_frame = union.unmatched.to_pandas()
     unmatched_frame["handling"] = "own customer" if unmatched == "keep" else "set aside"
     unused = 0
@@ -353,8 +349,7 @@ def _moved(log: EventLog, target: Any) -> EventLog:
     """``log`` read again on ``target``, through Arrow: the sources of a union must share an
     engine (a log read on another engine, or combined onto ``engine=``)."""
     schema = log.schema
-    mapped = {schema.case, schema.activity, schema.timestamp, schema.channel}
-    extra = [c for c in log.columns if c not in mapped]
+    extra = _other_columns(log)
     names = {"case": schema.case, "activity": schema.activity_name, "timestamp": schema.timestamp}
     if schema.channel:
         names["channel"] = schema.channel

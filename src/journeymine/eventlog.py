@@ -538,3 +538,11 @@ def duration_summary(cases: pd.DataFrame) -> pd.DataFrame:
         }
     )
     return table.reset_index()
+
+
+def _other_columns(log: EventLog) -> list[str]:
+    """The log's columns other than its case, activity, timestamp and channel columns, in order
+    (a composite activity's parts are among them: they stay columns of their own)."""
+    schema = log.schema
+    mapped = {schema.case, schema.activity, schema.timestamp, schema.channel}
+    return [c for c in log.columns if c not in mapped]

@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from journeymine import progress
 from journeymine.engines.base import CutPlan
 from journeymine.errors import ArgumentError, SchemaError
-from journeymine.eventlog import EventLog
+from journeymine.eventlog import EventLog, _other_columns
 from journeymine.journeymap.figures import _log_activities
 from journeymine.journeymap.spec import check_unmatched_argument, did_you_mean, name_matches, report_unmatched
 
@@ -253,8 +252,7 @@ def cut_journeys(
         ends=None if end_names is None else _resolve(end_names, activities),
         select=select,
     )
-    with progress.step("cutting journeys"):
-        cut = log.engine.cut(log._relation, plan)
+    cut = log.engine.cut(log._relation, plan)  # the engine reports its slow steps
     report = JourneyReport(
         customers=log.n_cases,
         journeys=cut.journeys,
@@ -290,15 +288,12 @@ def _resolve(names: tuple[str, ...], activities: Sequence[str]) -> tuple[str, ..
 def _outside_frame(log: EventLog, plan: CutPlan) -> pd.DataFrame:
     """The events a cut left out (for :attr:`JourneyReport.outside`), by the log's column names."""
     schema = log.schema
-    mapped = {schema.case, *schema.activity_columns, schema.timestamp, schema.channel}
-    if len(schema.activity_columns) > 1:
-        mapped -= set(schema.activity_columns)  # a composite's parts stay columns of their own
-    extra = [c for c in log.columns if c not in mapped]
+    extra = _other_columns(log)
     table = log.engine.cut_outside(log._relation, plan, columns=extra)
     frame: pd.DataFrame = log.frame(table, None)
     if "reason" in extra:  # the log's own column keeps its values, under another name
         frame.columns = ["reason", *[("case:reason" if c == "reason" else c) for c in frame.columns[1:]]]
-    return frame.rename(columns={k: v for k, v in _original_names(schema).items() if k != "reason"})
+    return frame.rename(columns=_original_names(schema))
 
 
 def _original_names(schema: Any) -> dict[str, str]:

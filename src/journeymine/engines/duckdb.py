@@ -45,6 +45,7 @@ from journeymine.engines.rules import (
     TEXT_TYPES,
     choose_naive_format,
     invalid_rows_error,
+    local_time_error,
     mixed_timezones_error,
     reason_columns,
 )
@@ -1449,17 +1450,11 @@ class DuckDBEngine:
     def cut_outside(self, rel: DuckRelation, plan: CutPlan, *, columns: Sequence[str] = ()) -> pa.Table:
         """The events ``cut(rel, plan)`` does not keep, with a reason each (see ``Engine.cut_outside``)."""
         cut = self._cut_table(rel, plan)
-        extra = "".join(f", src.{q(c)}" for c in columns)
-        if rel.schema.channel:
-            extra = f", CAST(src.{q(rel.schema.channel)} AS VARCHAR) AS channel" + extra
         return self._arrow(
-            f'SELECT j.reason, v.c AS "case", v.a AS activity, make_timestamp(v.t) AS timestamp, '
-            f"(row_number() OVER w - 1)::INTEGER AS position, NOT j.keep AS out{extra} "
-            f"FROM {rel.valid} v JOIN {cut} j ON j.r = v.r "
-            f"JOIN {rel.t('src')} src ON src.{q(ROW)} = v.r "
-            f"WINDOW w AS (PARTITION BY v.c ORDER BY {self._order_by(rel, 'v.')}) "
-            f"QUALIFY out ORDER BY v.c, position"
-        ).drop_columns(["out"])
+            self._events_sql(
+                rel, columns, lead="j.reason, ", join=f"JOIN {cut} j ON j.r = v.r ", keep="NOT j.keep"
+            )
+        )
 
     # -- union ------------------------------------------------------------------------------
 
@@ -1475,13 +1470,17 @@ class DuckDBEngine:
         stage = q(prefix + "stage")
         tables: list[str] = []
         names = [part.name for part in plan.parts]
-        # the row of an event: its source's rank, then its row there (ties keep this order)
-        span = max(int(part.relation.stats.rows_read) for part in plan.parts) + 1
-        if span * len(plan.parts) >= 2**40:
-            raise EngineError("combine: too many events to combine on the duckdb engine (2^40 rows)")
         for part in plan.parts:
             if not isinstance(part.relation, DuckRelation) or part.relation.engine is not self:
                 raise EngineError(f"combine: source {part.name!r} is not a log of this duckdb engine")
+        # the row of an event: its source's rank, then its row there (ties keep this order). A
+        # source's rows are its root log's (a cut or filtered log keeps them): ask the largest
+        span = 1 + max(
+            int(self._rows(f"SELECT coalesce(max(r), 0) FROM {part.relation.valid}")[0][0])
+            for part in plan.parts
+        )
+        if span * len(plan.parts) >= 2**40:
+            raise EngineError("combine: too many events to combine on the duckdb engine (2^40 rows)")
         casts = plans.union_kinds(
             [{out: p.relation.types.get(col, "") for col, out in p.columns} for p in plan.parts]
         )
@@ -1608,12 +1607,7 @@ class DuckDBEngine:
         )
         if found:
             when, kind = found[0]
-            what = "does not exist" if kind == "nonexistent" else "occurs twice (ambiguous)"
-            raise SchemaError(
-                f"cannot read the times of source {name!r} as {zone}: {when} {what} there ({kind} "
-                f"local time); correct those times in the source (they fall in a change of the "
-                f"clock), or give them with an offset"
-            )
+            raise local_time_error(name, zone, when, kind)
 
     def union_rows(self, handle: Any, which: str) -> pa.Table:
         """Events of a union for its report (see ``Engine.union_rows``)."""
@@ -1635,15 +1629,23 @@ class DuckDBEngine:
 
     def events(self, rel: DuckRelation, *, columns: Sequence[str] = ()) -> pa.Table:
         """The valid events in canonical order (case, position)."""
+        return self._arrow(self._events_sql(rel, columns))
+
+    def _events_sql(
+        self, rel: DuckRelation, columns: Sequence[str], *, lead: str = "", join: str = "", keep: str = ""
+    ) -> str:
+        """SQL: the events in canonical order with their position in the case (over all its
+        events), after the ``lead`` columns, joined with ``join``, and only those ``keep`` keeps."""
         extra = "".join(f", src.{q(c)}" for c in columns)
         if rel.schema.channel:
             extra = f", CAST(src.{q(rel.schema.channel)} AS VARCHAR) AS channel" + extra
-        return self._arrow(
-            f'SELECT v.c AS "case", v.a AS activity, make_timestamp(v.t) AS timestamp, '
-            f"(row_number() OVER w - 1)::INTEGER AS position{extra} FROM {rel.valid} v "
+        return (
+            f'SELECT {lead}v.c AS "case", v.a AS activity, make_timestamp(v.t) AS timestamp, '
+            f"(row_number() OVER w - 1)::INTEGER AS position{extra} FROM {rel.valid} v {join}"
             f"JOIN {rel.t('src')} src ON src.{q(ROW)} = v.r "
             f"WINDOW w AS (PARTITION BY v.c ORDER BY {self._order_by(rel, 'v.')}) "
-            f"ORDER BY v.c, position"
+            + (f"QUALIFY {keep} " if keep else "")
+            + "ORDER BY v.c, position"
         )
 
     def quarantine(self, rel: DuckRelation, *, limit: int | None = None) -> pa.Table:

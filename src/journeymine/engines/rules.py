@@ -27,6 +27,7 @@ __all__ = [
     "TEXT_TYPES",
     "choose_naive_format",
     "invalid_rows_error",
+    "local_time_error",
     "mixed_timezones_error",
     "reason_columns",
     "spark_pattern",
@@ -140,6 +141,18 @@ def mixed_timezones_error(
         f"(with an offset: {', '.join(with_offset)}; without: {', '.join(without)}); naive times "
         f"cannot be placed on one time line with offset-aware ones. Add the offset to every "
         f"value, or strip it from every value."
+    )
+
+
+def local_time_error(source: str, zone: str, when: object, kind: str) -> SchemaError:
+    """The error for a naive time of a source that ``zone`` has no one reading of: ``kind`` is
+    ``"nonexistent"`` (skipped when the clock moves forward) or ``"ambiguous"`` (shown twice
+    when it moves back)."""
+    what = "does not exist" if kind == "nonexistent" else "occurs twice (ambiguous)"
+    return SchemaError(
+        f"cannot read the times of source {source!r} as {zone}: {when} {what} there ({kind} "
+        f"local time); correct those times in the source (they fall in a change of the clock), "
+        f"or give them with an offset"
     )
 
 

@@ -58,6 +58,7 @@ from journeymine.engines.rules import (
     TEXT_TYPES,
     choose_naive_format,
     invalid_rows_error,
+    local_time_error,
     mixed_timezones_error,
     reason_columns,
     spark_pattern,
@@ -1521,13 +1522,14 @@ class SparkEngine:
         self._collect_garbage()
         cut = self._cut_frame(rel, plan)
         opens = F.col("opens") == 1
-        row = cut.agg(
-            F.count(F.when(opens, 1)).alias("journeys"),
-            F.count(F.when(opens & F.col("keep"), 1)).alias("selected"),
-            F.count(F.when(opens & F.col("keep") & (F.col("ended") == 2), 1)).alias("complete"),
-            F.count(F.when(F.col("keep"), 1)).alias("events_in"),
-            F.count(F.when(~F.col("keep"), 1)).alias("events_outside"),
-        ).collect()[0]
+        with progress.step("cutting journeys"):
+            row = cut.agg(
+                F.count(F.when(opens, 1)).alias("journeys"),
+                F.count(F.when(opens & F.col("keep"), 1)).alias("selected"),
+                F.count(F.when(opens & F.col("keep") & (F.col("ended") == 2), 1)).alias("complete"),
+                F.count(F.when(F.col("keep"), 1)).alias("events_in"),
+                F.count(F.when(~F.col("keep"), 1)).alias("events_outside"),
+            ).collect()[0]
         names = (
             cut.where(~F.col("keep"))
             .select("r")
@@ -1576,29 +1578,9 @@ class SparkEngine:
 
     def cut_outside(self, rel: SparkRelation, plan: CutPlan, *, columns: Sequence[str] = ()) -> pa.Table:
         """The events ``cut(rel, plan)`` does not keep, with a reason each (see ``Engine.cut_outside``)."""
-        from pyspark.sql import Window
-
         F = _functions()
-        cut = self._cut_frame(rel, plan)
-        keys = [k for k, on in (("t", rel.schema.timestamp), ("o", rel.schema.order)) if on]
-        w = Window.partitionBy("c").orderBy(*[F.col(k) for k in [*keys, "r"]])
-        extra = [_col(c) for c in columns]
-        if rel.schema.channel:
-            extra.insert(0, _col(rel.schema.channel).cast("string").alias("channel"))
-        events = rel.valid.withColumn("position", (F.row_number().over(w) - 1).cast("int"))
-        out = (
-            events.join(cut.where(~F.col("keep")).select("r", "reason"), "r")
-            .join(rel.src.withColumnRenamed(ROW, "r"), "r")
-            .select(
-                "reason",
-                F.col("c").alias("case"),
-                F.col("a").alias("activity"),
-                F.timestamp_micros("t").cast("timestamp_ntz").alias("timestamp"),
-                "position",
-                *extra,
-            )
-        )
-        return self._arrow(out.orderBy("case", "position"))
+        outside = self._cut_frame(rel, plan).where(~F.col("keep")).select("r", "reason")
+        return self._arrow(self._events_frame(rel, columns, outside))
 
     # -- union ------------------------------------------------------------------------------
 
@@ -1617,7 +1599,11 @@ class SparkEngine:
             if not isinstance(part.relation, SparkRelation) or part.relation.engine is not self:
                 raise EngineError(f"combine: source {part.name!r} is not a log of this spark engine")
         names = [part.name for part in plan.parts]
-        span = max(int(part.relation.stats.rows_read) for part in plan.parts) + 1
+        # a source's rows are its root log's (a cut or filtered log keeps them): ask the largest
+        span = 1 + max(
+            int(part.relation.valid.agg(F.coalesce(F.max("r"), F.lit(0))).collect()[0][0])
+            for part in plan.parts
+        )
         casts = plans.union_kinds(
             [{out: p.relation.types.get(col, "") for col, out in p.columns} for p in plan.parts]
         )
@@ -1690,19 +1676,20 @@ class SparkEngine:
         if plan.duplicates != "keep":
             kept = kept & (F.col("__jm_first") == F.col("__jm_rank"))
         unmatched_ = F.col("__jm_unmatched")
-        rows = (
-            stage.groupBy("__jm_rank")
-            .agg(
-                F.count("*").alias("events"),
-                F.countDistinct("source_id").alias("ids"),
-                F.countDistinct(F.when(unmatched_, F.col("source_id"))).alias("unmatched_ids"),
-                F.count(F.when(unmatched_, 1)).alias("unmatched_events"),
-                F.count(F.when(F.col("__jm_first") < F.col("__jm_rank"), 1)).alias("duplicates"),
-                F.count(F.when(kept, 1)).alias("events_kept"),
-                F.count(F.when(F.col("customer").isNull(), 1)).alias("aside"),
+        with progress.step("combining sources"):  # the staging frame is made here
+            rows = (
+                stage.groupBy("__jm_rank")
+                .agg(
+                    F.count("*").alias("events"),
+                    F.countDistinct("source_id").alias("ids"),
+                    F.countDistinct(F.when(unmatched_, F.col("source_id"))).alias("unmatched_ids"),
+                    F.count(F.when(unmatched_, 1)).alias("unmatched_events"),
+                    F.count(F.when(F.col("__jm_first") < F.col("__jm_rank"), 1)).alias("duplicates"),
+                    F.count(F.when(kept, 1)).alias("events_kept"),
+                    F.count(F.when(F.col("customer").isNull(), 1)).alias("aside"),
+                )
+                .collect()
             )
-            .collect()
-        )
         by_rank = {int(r["__jm_rank"]): r for r in rows}
         stats: dict[str, list[Any]] = {k: [] for k in UNION_STATS}
         aside = 0
@@ -1779,12 +1766,7 @@ class SparkEngine:
         )
         if found:
             when, kind = found[0]["when"], found[0]["kind"]
-            what = "does not exist" if kind == "nonexistent" else "occurs twice (ambiguous)"
-            raise SchemaError(
-                f"cannot read the times of source {name!r} as {zone}: {when} {what} there ({kind} "
-                f"local time); correct those times in the source (they fall in a change of the "
-                f"clock), or give them with an offset"
-            )
+            raise local_time_error(name, zone, when, kind)
 
     def union_rows(self, handle: Any, which: str) -> pa.Table:
         """Events of a union for its report (see ``Engine.union_rows``)."""
@@ -1819,6 +1801,11 @@ class SparkEngine:
 
     def events(self, rel: SparkRelation, *, columns: Sequence[str] = ()) -> pa.Table:
         """The valid events in canonical order (case, position); for small logs."""
+        return self._arrow(self._events_frame(rel, columns))
+
+    def _events_frame(self, rel: SparkRelation, columns: Sequence[str], among: Any = None) -> Any:
+        """The events in canonical order with their position in the case (over all its events);
+        with ``among`` (a frame of ``r`` and more columns), only its events, its columns first."""
         from pyspark.sql import Window
 
         F = _functions()
@@ -1827,14 +1814,21 @@ class SparkEngine:
         extra = [_col(c) for c in columns]
         if rel.schema.channel:
             extra.insert(0, _col(rel.schema.channel).cast("string").alias("channel"))
-        out = rel.valid.join(rel.src.withColumnRenamed(ROW, "r"), "r").select(
+        # named apart from the source's columns (a source may have one called "position")
+        events = rel.valid.withColumn("__jm_pos", (F.row_number().over(w) - 1).cast("int"))
+        lead: list[Any] = []
+        if among is not None:
+            events = events.join(among, "r")
+            lead = [c for c in among.columns if c != "r"]
+        out = events.join(rel.src.withColumnRenamed(ROW, "r"), "r").select(
+            *lead,
             F.col("c").alias("case"),
             F.col("a").alias("activity"),
             F.timestamp_micros("t").cast("timestamp_ntz").alias("timestamp"),
-            (F.row_number().over(w) - 1).cast("int").alias("position"),
+            F.col("__jm_pos").alias("position"),
             *extra,
         )
-        return self._arrow(out.orderBy("case", "position"))
+        return out.orderBy("case", "position")
 
     def quarantine(self, rel: SparkRelation, *, limit: int | None = None) -> pa.Table:
         """The rows set aside, with a reason each, in input order."""

@@ -46,9 +46,8 @@ outside every journey is no mistake: the touchpoint is listed in ``unreached``, 
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
@@ -186,7 +185,7 @@ the log (did you mean 'Mortgage paid out'?); correct the name, or pass unmatched
     # -- per customer x touchpoint, from the engine ----------------------------------------
     ct = _touchpoint_frame(tables.touchpoints, case_ids, segments, spec, wanted)
     # the engine's per customer x touchpoint table is in ``ct`` now: let its buffers go
-    tables = dataclasses.replace(tables, touchpoints=tables.touchpoints.schema.empty_table())
+    tables = replace(tables, touchpoints=tables.touchpoints.schema.empty_table())
     last_mapped = ct.groupby("case", sort=False)["last_row"].max()
     completed = _completion(tables.cases, ct, spec, completion_rule, stage_of)
     _mark_progress(ct, last_mapped, completed)
