@@ -83,8 +83,8 @@ class DropsATransition(DuckDBEngine):
 
     name = "drops-a-transition"
 
-    def journey(self, rel, plan):
-        tables = super().journey(rel, plan)
+    def journey(self, rel, plan, *, by=None):
+        tables = super().journey(rel, plan, by=by)
         return dataclasses.replace(
             tables, transitions=tables.transitions.slice(0, tables.transitions.num_rows - 1)
         )
@@ -224,7 +224,7 @@ def test_a_journey_verb_that_drops_a_transition_fails_check_journey():
         "('Call ☎', 1), (\"Offer 'gold'\", 2), ('Sign, done', 3), ('Pay', 3)), channel='channel', "
     )
     assert (
-        ")).transitions on typed_events(seed=0): 14 rows, want 15; row 14 missing: want {'source': "
+        "), by=None).transitions on typed_events(seed=0): 14 rows, want 15; row 14 missing: want {'source': "
         in message
     )
 

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pytest
 
 import journeymine as jm
-from journeymine.engines.base import JourneyPlan
+from journeymine.engines.base import JourneyPlan, TargetPlan
 from journeymine.engines.plans import journey_sql, kind_of, to_dialect
 
 pytestmark = pytest.mark.spark
@@ -37,7 +37,17 @@ VARIANT_MAP = (
         "      - name: Chat\n        target: {required_outcome: Offer*, max_hours_to_next: 2}\n",
     )
 )
-FRAMES = ("segments", "stages", "touchpoints", "channels", "unmapped", "unreached", "off_map_transitions")
+TABLES = ("touchpoints", "stages", "channels", "moments", "segments", "transitions", "checks")
+FRAMES = (
+    "segments",
+    "stages",
+    "touchpoints",
+    "channels",
+    "unmapped",
+    "unreached",
+    "off_map_transitions",
+    "moments_of_truth",
+)
 
 
 @pytest.fixture(scope="module")
@@ -69,18 +79,31 @@ def test_every_table_of_the_verb_is_the_same_on_both_engines(logs, frame):
         ranges=(("nps", 0.0, 10.0),),
         outcome=("Contract signed",),
         refs=(("Offer sent",), ("Offer accepted", "Contract signed"), ()),
+        stages=(0, 0, 1, 1, 2, 2, 3),
+        targets=(
+            TargetPlan(tp=0, max_events=2, to=(0, 7 * 86_400.0)),
+            TargetPlan(tp=2, to_next=(1, 86_400.0), outcome=1),
+            TargetPlan(tp=5, outcome=2),
+        ),
+        fixed_channels=((3, "branch"),),
     )
-    a = duck.engine.journey(duck._relation, plan)
-    b = spark_log.engine.journey(spark_log._relation, plan)
-    for name in ("touchpoints", "channels", "cases", "transitions", "checks"):
+    by = duck.segmentation("segment")
+    assert by == spark_log.segmentation("segment")
+    a = duck.engine.journey(duck._relation, plan, by=by)
+    b = spark_log.engine.journey(spark_log._relation, plan, by=by)
+    for name in TABLES:
         assert_tables_equal(getattr(a, name), getattr(b, name), name)
-    ct = a.touchpoints.to_pandas()
-    assert int(ct["events"].sum()) == duck.n_events - int(
+    tp = a.touchpoints.to_pandas()
+    assert int(tp["events"].sum()) == duck.n_events - int(
         (duck.to_frame()["activity"] == "Survey answered").sum()
     )
-    assert a.cases.num_rows == duck.n_cases
-    # a ref with no activities is never reached
-    assert not ct["next2"].fillna(False).any()
+    assert int(a.segments.to_pandas()["customers"].sum()) == duck.n_cases
+    # a ref with no activities is never reached: its target is always missed
+    judged = tp[tp["tp"] == 5]
+    assert judged["target_customers"].sum() > 0 and judged["target_met"].sum() == 0
+    # a fixed channel takes every event of its touchpoint
+    channels = a.channels.to_pandas()
+    assert set(channels.loc[channels["tp"] == 3, "channel"]) == {"branch"}
     assert a.checks.to_pylist()[1] == {
         "key": "nps",
         "kind": "number",
@@ -139,10 +162,10 @@ def test_text_measures_and_an_untimed_log(spark):
     )
     a = duck.engine.journey(duck._relation, plan)
     b = spark_log.engine.journey(spark_log._relation, plan)
-    for name in ("touchpoints", "channels", "cases", "transitions", "checks"):
+    for name in TABLES:
         assert_tables_equal(getattr(a, name), getattr(b, name), name)
-    ct = a.touchpoints.to_pandas()
-    assert ct["first_t"].isna().all() and (ct["dwell_us"] == 0).all()
+    tp = a.touchpoints.to_pandas()
+    assert (tp["time_spent_s"] == 0).all() and tp["sentiment_customers"].sum() > 0
     # 'nan' and blanks are missing; ' -1 ' and '1e-1' are numbers
     checks = a.checks.to_pylist()[0]
     assert checks["kind"] == "text" and checks["not_numbers"] == 0

@@ -245,6 +245,33 @@ def test_nps_scores_outside_0_to_10_are_an_error():
         jm.journey_map(_read(SMALL.assign(score=SMALL["score"].fillna(0) - 1)), spec)
 
 
+@pytest.mark.parametrize("bad", [float("inf"), -2e9])
+def test_sentiment_beyond_the_exact_range_is_an_error_not_a_failed_cast(bad):
+    # sentiment is added up as decimals inside the engine (the same figures on every run):
+    # a value beyond +-1e9 is named, never a conversion error from the engine
+    frame = SMALL.assign(score=SMALL["score"].fillna(0.0))
+    frame.loc[3, "score"] = bad
+    with pytest.raises(
+        SpecError,
+        match=r"line 2: the sentiment column 'score' must hold values between -1,000,000,000 and "
+        r"1,000,000,000; 1 values lie outside, such as " + ("inf" if bad > 0 else "-2e\\+09"),
+    ):
+        jm.journey_map(_read(frame), SEEN_MAP)
+
+
+def test_sentiment_figures_do_not_depend_on_the_order_the_engine_adds_in():
+    # the same events in another row order (ties kept), on 1 and 2 threads: sums of doubles
+    # would differ in the last bits; the figures must not
+    log = jm.read_events(jm.datasets.load_demo(), **jm.datasets.DEMO_COLUMNS)
+    shuffled = shuffle_keeping_ties(jm.datasets.load_demo(), seed=7, case="customer_id")
+    from journeymine.engines.duckdb import DuckDBEngine
+
+    other = jm.read_events(shuffled, **jm.datasets.DEMO_COLUMNS, engine=DuckDBEngine(threads=1))
+    a = jm.journey_map(log, jm.datasets.load_demo_map(), by="segment").to_dict()
+    b = jm.journey_map(other, jm.datasets.load_demo_map(), by="segment").to_dict()
+    assert a == b
+
+
 # -- names that match nothing in the data ------------------------------------------------------------
 
 RECEIPT = pd.DataFrame(

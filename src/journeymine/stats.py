@@ -34,7 +34,18 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["bh_adjust", "cohen_d", "cohen_h", "mean_ci", "newcombe", "nps", "wilson"]
+__all__ = [
+    "bh_adjust",
+    "cohen_d",
+    "cohen_d_from",
+    "cohen_h",
+    "mean_ci",
+    "mean_ci_from",
+    "newcombe",
+    "nps",
+    "nps_from",
+    "wilson",
+]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -134,11 +145,27 @@ def mean_ci(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -> t
     a = a[~np.isnan(a)]
     if a.size == 0:
         return (math.nan, math.nan, math.nan)
-    m = float(a.mean())
-    if a.size < 2:
+    return mean_ci_from(
+        int(a.size), float(a.mean()), float(a.var(ddof=1)) if a.size > 1 else math.nan, confidence
+    )
+
+
+def mean_ci_from(n: int, mean: float, var: float, confidence: float = 0.95) -> tuple[float, float, float]:
+    """:func:`mean_ci` from the summary of the values: their number, mean and sample variance
+    (what an engine aggregates: ``count``, ``avg``, ``var_samp``).
+
+    Examples
+    --------
+    >>> tuple(round(x, 3) for x in mean_ci_from(4, 2.5, 5 / 3))
+    (2.5, 0.446, 4.554)
+    """
+    if n <= 0:
+        return (math.nan, math.nan, math.nan)
+    m = float(mean)
+    if n < 2 or var is None or math.isnan(var):
         return (m, math.nan, math.nan)
-    se = float(a.std(ddof=1)) / math.sqrt(a.size)
-    t = _t(confidence, int(a.size) - 1)
+    se = math.sqrt(max(float(var), 0.0)) / math.sqrt(n)
+    t = _t(confidence, int(n) - 1)
     return (m, m - t * se, m + t * se)
 
 
@@ -155,14 +182,26 @@ def nps(scores: Sequence[float] | np.ndarray, confidence: float = 0.95) -> tuple
     """
     a = np.asarray(scores, dtype="float64")
     a = a[~np.isnan(a)]
-    n = int(a.size)
-    if n == 0:
+    return nps_from(int(a.size), int((a >= 9).sum()), int((a <= 6).sum()), confidence)
+
+
+def nps_from(
+    n: int, promoters: int, detractors: int, confidence: float = 0.95
+) -> tuple[float, float, float, int]:
+    """:func:`nps` from counts: respondents, promoters (9-10) and detractors (0-6).
+
+    Examples
+    --------
+    >>> nps_from(5, 2, 1)[0]
+    20.0
+    """
+    if n <= 0:
         return (math.nan, math.nan, math.nan, 0)
-    promoters = float((a >= 9).mean())
-    detractors = float((a <= 6).mean())
-    value = 100 * (promoters - detractors)
-    var = (promoters + detractors - (promoters - detractors) ** 2) / n
-    half = 100 * _z(confidence) * math.sqrt(var)
+    p_share = promoters / n
+    d_share = detractors / n
+    value = 100 * (p_share - d_share)
+    var = (p_share + d_share - (p_share - d_share) ** 2) / n
+    half = 100 * _z(confidence) * math.sqrt(max(var, 0.0))
     return (value, max(-100.0, value - half), min(100.0, value + half), n)
 
 
@@ -178,10 +217,25 @@ def cohen_d(a: np.ndarray, b: np.ndarray) -> float:
     """
     if a.size < 2 or b.size < 2:
         return math.nan
-    pooled = ((a.size - 1) * a.var(ddof=1) + (b.size - 1) * b.var(ddof=1)) / (a.size + b.size - 2)
-    if pooled <= 0:
+    return cohen_d_from(
+        int(a.size), float(a.mean()), float(a.var(ddof=1)), int(b.size), float(b.mean()), float(b.var(ddof=1))
+    )
+
+
+def cohen_d_from(n1: int, mean1: float, var1: float, n2: int, mean2: float, var2: float) -> float:
+    """:func:`cohen_d` from each group's number, mean and sample variance.
+
+    Examples
+    --------
+    >>> cohen_d_from(3, 2.0, 1.0, 3, 3.0, 1.0)
+    -1.0
+    """
+    if n1 < 2 or n2 < 2:
         return math.nan
-    return float((a.mean() - b.mean()) / math.sqrt(pooled))
+    pooled = ((n1 - 1) * var1 + (n2 - 1) * var2) / (n1 + n2 - 2)
+    if not pooled > 0:
+        return math.nan
+    return float((mean1 - mean2) / math.sqrt(pooled))
 
 
 def cohen_h(p1: float, p2: float) -> float:

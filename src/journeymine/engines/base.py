@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DURATION_BINS",
     "FILTER_KINDS",
+    "JOURNEY_COMPLETION",
     "PERIOD_MODES",
     "UNION_STATS",
     "Cut",
@@ -45,6 +46,7 @@ __all__ = [
     "LogStats",
     "OnInvalid",
     "Relation",
+    "TargetPlan",
     "Union",
     "UnionPart",
     "UnionPlan",
@@ -176,9 +178,43 @@ class Filter:
 
 
 @dataclass(frozen=True)
+class TargetPlan:
+    """A touchpoint's target as :meth:`Engine.journey` judges it, per customer reaching the
+    touchpoint: each part set is met (1), missed (0) or not judged (null); the target is met
+    when every judged part is, and not judged when no part is (see
+    :class:`~journeymine.journeymap.spec.Target`). Times count from the customer's first
+    event at the touchpoint; a ref is an index into :attr:`JourneyPlan.refs`.
+
+    Attributes
+    ----------
+    tp : int
+        The touchpoint.
+    max_events : int, optional
+        Met with at most this many events there.
+    to : tuple of (int, float), optional
+        ``(ref, seconds)``: met when an event of the ref follows within the seconds; missed
+        when none follows. For the moments of truth, not judged when none follows.
+    outcome : int, optional
+        A ref: met when an event of it follows (not part of the moments' judgement).
+    to_next : tuple of (int, float), optional
+        ``(ref, seconds)``: like ``to``, but not judged when none follows.
+    """
+
+    tp: int
+    max_events: int | None = None
+    to: tuple[int, float] | None = None
+    outcome: int | None = None
+    to_next: tuple[int, float] | None = None
+
+
+#: how :meth:`Engine.journey` decides who completed the journey
+JOURNEY_COMPLETION = ("outcome", "complete", "last stage")
+
+
+@dataclass(frozen=True)
 class JourneyPlan:
-    """What :meth:`Engine.journey` computes: the events of a log on the touchpoints of a journey
-    map. Built above the engine (:func:`journeymine.journey_map` resolves names and patterns
+    """What :meth:`Engine.journey` computes: the figures of a journey map over the events of a
+    log. Built above the engine (:func:`journeymine.journey_map` resolves names and patterns
     to activities); an engine may take every field as valid.
 
     Attributes
@@ -197,12 +233,20 @@ class JourneyPlan:
     complete : str, optional
         A boolean column (``journey_complete``): a case's first non-null value.
     outcome : tuple of str
-        Activities that complete a journey: ``cases.outcome`` tells whether a case has one.
+        Activities that complete a journey.
     refs : tuple of tuple of str
-        Activity sets a target waits for: for set ``i``, ``touchpoints`` gets ``next<i>``
-        (whether an event of the set follows the case's first event at the touchpoint) and
-        ``next<i>_us`` (microseconds from that first event to the first such event; null
-        when none follows or the log is untimed).
+        Activity sets targets wait for (see :class:`TargetPlan`): for set ``i``, whether an
+        event of the set follows a customer's first event at a touchpoint, and how long after.
+    stages : tuple of int
+        The stage of each touchpoint, by touchpoint index (empty: one stage); the last stage
+        is the largest.
+    targets : tuple of TargetPlan
+        The touchpoints' targets.
+    completion : {"outcome", "complete", "last stage"}
+        Who completed the journey: customers with an event of ``outcome``; whose first
+        non-null ``complete`` value is true; who reached the last stage.
+    fixed_channels : tuple of (int, str)
+        Touchpoints whose events all count in one channel, whatever ``channel`` says.
     """
 
     touchpoints: tuple[tuple[str, int], ...]
@@ -212,33 +256,50 @@ class JourneyPlan:
     complete: str | None = None
     outcome: tuple[str, ...] = ()
     refs: tuple[tuple[str, ...], ...] = ()
+    stages: tuple[int, ...] = ()
+    targets: tuple[TargetPlan, ...] = ()
+    completion: str = "outcome"
+    fixed_channels: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
 class JourneyTables:
-    """What :meth:`Engine.journey` returns: per-case aggregates of the events on a journey
-    map, small enough for everything above the engine (one row per case x touchpoint at
-    most), never the events. Positions count a case's events from 1 in the canonical order.
+    """What :meth:`Engine.journey` returns: the figures of a journey map per segment, small
+    tables whatever the number of events or customers. A customer is a case; per customer and
+    touchpoint (stage, channel) the engine computes their events, time spent (the sum over
+    their events there of the time to the case's next event of any kind; 0 for a case's last
+    event and untimed logs), mean sentiment, target (:class:`TargetPlan`) and whether they
+    continued on the map afterwards, then aggregates over the customers of each segment.
+    ``segment`` is the segmentation's value (null: no value, or no segmentation).
 
     Attributes
     ----------
     touchpoints : pyarrow.Table
-        One row per case and touchpoint it reached: ``case, tp, events, first_pos,
-        last_pos, first_t`` (microseconds; null untimed), ``dwell_us`` (the sum over its
-        events of the time to the case's next event of any kind; 0 for the last and
-        untimed), ``sentiment_n, sentiment_sum`` (the measure ``sentiment``: values and
-        their sum; 0 and null without it), ``channel`` (of the first event there; null
-        without ``plan.channel``), then ``next<i>, next<i>_us`` per ref. Ordered by case,
-        tp.
+        Per segment and touchpoint reached: ``segment, tp, customers, events, time_spent_s``
+        (the median over customers), ``target_customers`` (judged), ``target_met``,
+        ``sentiment_customers`` (who expressed any), ``sentiment_mean, sentiment_var`` (mean
+        and sample variance over those customers of their mean), ``continued`` (had a later
+        event on the map), ``left`` (did not, and did not complete), ``ended_complete`` (did
+        not, and completed). Ordered by segment (nulls last), tp.
+    stages : pyarrow.Table
+        The same per segment and stage (``stage`` for ``tp``): a customer's figures over the
+        touchpoints of the stage, the target met when every judged target of the stage is.
     channels : pyarrow.Table
-        Per case, touchpoint and channel: ``case, tp, channel, events, dwell_us,
-        sentiment_n, sentiment_sum``; empty without ``plan.channel``. Ordered by case, tp,
+        Per segment, touchpoint and channel: ``segment, tp, channel, customers, events,
+        time_spent_s, sentiment_customers, sentiment_mean, sentiment_var``, then
+        ``target_customers, target_met`` of the customers whose first event there was in the
+        channel. Empty without ``plan.channel`` and ``plan.fixed_channels``; without
+        ``plan.channel`` every event not fixed is in ``"(none)"``. Ordered by segment, tp,
         channel.
-    cases : pyarrow.Table
-        Every case: ``case, outcome`` (an event of ``plan.outcome``; false without one),
-        ``complete`` (the first non-null value of ``plan.complete``, or null), then the
-        last value (by position) of each measure other than ``sentiment``, named by its key.
-        Ordered by case.
+    moments : pyarrow.Table
+        Per touchpoint and completion: ``tp, completed, customers, sentiment_customers,
+        sentiment_mean, sentiment_var, judged, misses`` (the target as the moments of truth
+        judge it: see :class:`TargetPlan`). Over all segments. Ordered by tp, completed.
+    segments : pyarrow.Table
+        Per segment: ``segment, customers, completed``, then per score (``nps``, ``csat``;
+        each customer's last value by position): ``nps_respondents, nps_promoters`` (9 or
+        more), ``nps_detractors`` (6 or less), ``csat_respondents, csat_good`` (4 or more).
+        Ordered by segment.
     transitions : pyarrow.Table
         Between consecutive events on the map (events off the map in between are skipped):
         ``source, target`` (touchpoints), ``transitions``, ``customers`` (distinct cases).
@@ -251,8 +312,10 @@ class JourneyTables:
     """
 
     touchpoints: pa.Table
+    stages: pa.Table
     channels: pa.Table
-    cases: pa.Table
+    moments: pa.Table
+    segments: pa.Table
     transitions: pa.Table
     checks: pa.Table
 
@@ -535,8 +598,8 @@ class Engine(Protocol):
         timestamps without a zone (UTC when ``stats.timezone`` is ``"UTC"``)."""
         ...
 
-    def journey(self, rel: Relation, plan: JourneyPlan) -> JourneyTables:
-        """The per-case figures of a journey map (see :class:`JourneyPlan` and
+    def journey(self, rel: Relation, plan: JourneyPlan, *, by: Segmentation | None = None) -> JourneyTables:
+        """The figures of a journey map per segment of ``by`` (see :class:`JourneyPlan` and
         :class:`JourneyTables`): what :func:`journeymine.journey_map` needs, computed inside
         the engine. ``journeymine.engines.plans`` writes the plan once as SQL (DuckDB's
         dialect, transpiled for Spark with SQLGlot) over a relation of the events the engine

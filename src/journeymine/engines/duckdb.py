@@ -1302,47 +1302,63 @@ class DuckDBEngine:
         if typ not in numbers and not typ.startswith("DECIMAL(") and typ not in ('"NULL"', "NULL"):
             raise SchemaError(f"column {column!r} holds {typ} values; a measure needs numbers")
 
-    def journey(self, rel: DuckRelation, plan: JourneyPlan) -> JourneyTables:
-        """The per-case figures of a journey map (see ``Engine.journey``), from the plan's SQL
-        (``engines/plans.py``): one temporary table of the events with their window figures,
-        then one small query per table."""
+    def journey(
+        self, rel: DuckRelation, plan: JourneyPlan, *, by: Segmentation | None = None
+    ) -> JourneyTables:
+        """The figures of a journey map per segment (see ``Engine.journey``), from the plan's
+        SQL (``engines/plans.py``): a temporary table of the events with their window figures,
+        the per-customer tables made a range of cases at a time, then one small query per
+        figure table."""
         inputs = plans.journey_inputs(plan)
         extra = "".join(f", src.{q(col)} AS {name}" for name, col in inputs.items())
         join = f" JOIN {rel.t('src')} src ON src.{q(ROW)} = v.r" if inputs else ""
         source = f"(SELECT v.c, v.a, v.t, v.o, v.r{extra} FROM {rel.valid} v{join})"
         kinds = {name: plans.kind_of(rel.types.get(col, "")) for name, col in inputs.items()}
         order = [k for k, on in (("t", rel.schema.timestamp), ("o", rel.schema.order)) if on] + ["r"]
+        segments = self._segments(rel, by)
         n = next(self._ids)
         src_name, events = f"__jm_ev{n}", f"__jm_je{n}"
-        sql = plans.journey_sql(plan, order=order, kinds=kinds, source=src_name, events=events)
+        tables = tuple(f"{name}{n}" for name in plans.PER_CASE)
+        sql = plans.journey_sql(
+            plan, order=order, kinds=kinds, source=src_name, events=events, segments=segments, tables=tables
+        )
         with_source = f"WITH {src_name} AS {source} "
         checks = self._arrow(with_source + sql.checks)
-        self._sql(f"CREATE TEMP TABLE {events} AS {with_source}{sql.events}")
+        made = [events]
         views: list[str] = []
         try:
-            touchpoints, channels = self._per_case_batches(plan, order, kinds, events, views)
+            self._sql(f"CREATE TEMP TABLE {events} AS {with_source}{sql.events}")
+            made += self._per_case(plan, order, kinds, events, segments, tables, views)
             out = JourneyTables(
-                touchpoints=touchpoints,
-                channels=channels,
-                cases=self._arrow(sql.cases),
+                touchpoints=self._arrow(sql.tp_figures),
+                stages=self._arrow(sql.stage_figures),
+                channels=self._arrow(sql.channel_figures),
+                moments=self._arrow(sql.moments),
+                segments=self._arrow(sql.segments),
                 transitions=self._arrow(sql.transitions),
                 checks=checks,
             )
         finally:
             for view in views:
                 self._sql(f"DROP VIEW IF EXISTS {view}")
-            self._sql(f"DROP TABLE IF EXISTS {events}")
+            for table in reversed(made):
+                self._sql(f"DROP TABLE IF EXISTS {table}")
         return out
 
-    def _per_case_batches(
-        self, plan: JourneyPlan, order: list[str], kinds: dict[str, str], events: str, views: list[str]
-    ) -> tuple[pa.Table, pa.Table]:
-        """The per case x touchpoint tables, a range of cases at a time when the events are
-        many: the group-by over every case at once was the peak memory of a journey map (4M
-        events: +1.4 GB). The ranges are contiguous in case order, so the batches concatenate
-        in the order the verb documents."""
-        import pyarrow as pa
-
+    def _per_case(
+        self,
+        plan: JourneyPlan,
+        order: list[str],
+        kinds: dict[str, str],
+        events: str,
+        segments: str | None,
+        tables: tuple[str, ...],
+        views: list[str],
+    ) -> list[str]:
+        """The per-customer tables (cases, customer x touchpoint, customer x touchpoint x
+        channel), a range of cases at a time when the events are many: the group-by over every
+        case at once was the peak memory of a journey map (4M events: +1.4 GB). Returns the
+        tables made."""
         (rows,) = self._rows(f"SELECT count(*) FROM {events}")[0]
         k = min(16, -(-int(rows) // JOURNEY_BATCH))
         bounds: list[Any] = []
@@ -1352,12 +1368,8 @@ class DuckDBEngine:
                 f"SELECT quantile_disc(c, [{probs}]) FROM (SELECT DISTINCT c FROM {events})"
             )[0]
             bounds = sorted(set(found or []))
-        if not bounds:
-            sql = plans.journey_sql(plan, order=order, kinds=kinds, events=events)
-            return self._arrow(sql.touchpoints), self._arrow(sql.channels)
-        parts: tuple[list[pa.Table], list[pa.Table]] = ([], [])
         edges: list[Any] = [None, *bounds, None]
-        for lo, hi in itertools.pairwise(edges):
+        for i, (lo, hi) in enumerate(itertools.pairwise(edges)):
             where = " AND ".join(
                 w
                 for w in (
@@ -1366,13 +1378,27 @@ class DuckDBEngine:
                 )
                 if w
             )
-            view = f"{events}_b{len(views)}"
-            self._sql(f"CREATE TEMP VIEW {view} AS SELECT * FROM {events} WHERE {where}")
-            views.append(view)
-            sql = plans.journey_sql(plan, order=order, kinds=kinds, events=view)
-            parts[0].append(self._arrow(sql.touchpoints))
-            parts[1].append(self._arrow(sql.channels))
-        return pa.concat_tables(parts[0]), pa.concat_tables(parts[1])
+            view, cases_of = events, None
+            if where:
+                view = f"{events}_b{len(views)}"
+                self._sql(f"CREATE TEMP VIEW {view} AS SELECT * FROM {events} WHERE {where}")
+                views.append(view)
+                cases_of = f"(SELECT * FROM {tables[0]} WHERE {where})"
+            sql = plans.journey_sql(
+                plan,
+                order=order,
+                kinds=kinds,
+                events=view,
+                segments=segments,
+                tables=tables,
+                cases_of=cases_of,
+            )
+            for table, query in zip(tables, (sql.cases, sql.touchpoints, sql.channels)):
+                if i == 0:
+                    self._sql(f"CREATE TEMP TABLE {table} AS {query}")
+                else:
+                    self._sql(f"INSERT INTO {table} {query}")
+        return list(tables)
 
     # -- journeys -----------------------------------------------------------------------------
 

@@ -10,9 +10,12 @@ An engine provides the events as a relation with the columns
 - the source columns the plan needs, under the names :func:`journey_inputs` gives
   (``ch`` for the channel, ``m_<key>`` per measure, ``done`` for the completion flag),
 
-and runs :attr:`JourneySQL.events` once (a table of the events with their touchpoint,
-position and window figures), then each query over it. Everything else (the figures of a map)
-is computed above the engine from the small tables the queries return.
+and runs :attr:`JourneySQL.events` once (a table of the events with their touchpoint, stage,
+position and window figures), makes the per-customer tables over it (per case; per case x
+touchpoint with targets, progress and mean sentiment; per case x touchpoint x channel), then
+the figure queries, which return tables per segment x touchpoint (stage, channel): their size
+does not grow with the events or the customers. Above the engine, the figures of a map are
+shares, intervals and tests from those counts, medians and sums (``scipy.stats`` from moments).
 
 What was measured (issue 12): on DuckDB the text runs as written, so its speed is DuckDB's own;
 transpiling takes milliseconds. Written per engine by hand, the same verb would be about 300
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NUMBER",
+    "PER_CASE",
     "JourneySQL",
     "cut_sql",
     "journey_inputs",
@@ -76,16 +80,36 @@ def kind_of(sql_type: str) -> str:
 
 @dataclass(frozen=True)
 class JourneySQL:
-    """The journey verb as SQL (DuckDB's dialect): ``events`` builds the events table (named
-    :data:`EVENTS`) from the events relation (:data:`SOURCE`); each query reads that table,
-    except ``checks``, which reads the relation."""
+    """The journey verb as SQL (DuckDB's dialect), in three steps:
+
+    1. ``events`` builds the events table (named :data:`EVENTS`) from the events relation
+       (:data:`SOURCE`): each event with its touchpoint ``tp``, stage ``st``, position ``p``
+       and window figures;
+    2. per customer, over the events table (or a view of some of its cases: the three may run
+       a range of cases at a time): ``cases`` (one row per case: ``c, segment, done, lm``, the
+       scores), then ``touchpoints`` (per case x touchpoint, joined to the cases table:
+       ``events``, ``dwell_us``, ``met``, ``met_exp``, ``cont``, ``sentiment``, ...) and
+       ``channels`` (per case x touchpoint x channel);
+    3. the figures, each a small table over those three tables: ``tp_figures``,
+       ``stage_figures``, ``channel_figures``, ``moments``, ``segments``; ``transitions``
+       reads the events table, ``checks`` the relation.
+    """
 
     events: str
+    cases: str
     touchpoints: str
     channels: str
-    cases: str
+    tp_figures: str
+    stage_figures: str
+    channel_figures: str
+    moments: str
+    segments: str
     transitions: str
     checks: str
+
+
+#: the names of the per-customer tables of step 2 (see :class:`JourneySQL`), per call suffixed
+PER_CASE = ("__jm_jc", "__jm_jx", "__jm_jh")
 
 
 def _lit(text: str) -> str:
@@ -146,6 +170,65 @@ def _flag(column: str, kind: str) -> str:
     return "CAST(NULL AS BOOLEAN)"
 
 
+def _met(plan: JourneyPlan, experienced: bool) -> str:
+    """SQL over a customer x touchpoint row: 1.0 (the target met), 0.0 (missed), null (no
+    target, or not judged); ``experienced``: as the moments of truth judge it (see
+    :class:`~journeymine.engines.base.TargetPlan`)."""
+
+    def gap(ref: int) -> str:
+        return f"CASE WHEN next{int(ref)} THEN CAST(next{int(ref)}_us AS DOUBLE) / 1e6 END"
+
+    whens = []
+    for t in plan.targets:
+        parts = []
+        if t.max_events is not None:
+            parts.append(f"CASE WHEN events <= {int(t.max_events)} THEN 1.0 ELSE 0.0 END")
+        if t.to is not None:
+            g, limit = gap(t.to[0]), repr(float(t.to[1]))
+            missing = "NULL" if experienced else "0.0"
+            parts.append(f"CASE WHEN {g} IS NULL THEN {missing} WHEN {g} <= {limit} THEN 1.0 ELSE 0.0 END")
+        if t.outcome is not None and not experienced:
+            parts.append(f"CASE WHEN next{int(t.outcome)} THEN 1.0 ELSE 0.0 END")
+        if t.to_next is not None:
+            g, limit = gap(t.to_next[0]), repr(float(t.to_next[1]))
+            parts.append(f"CASE WHEN {g} IS NULL THEN NULL WHEN {g} <= {limit} THEN 1.0 ELSE 0.0 END")
+        if parts:
+            # LEAST skips nulls on both engines: the worst judged part, null when none is
+            value = parts[0] if len(parts) == 1 else f"least({', '.join(parts)})"
+            whens.append(f"WHEN tp = {int(t.tp)} THEN {value}")
+    if not whens:
+        return "CAST(NULL AS DOUBLE)"
+    return f"CAST(CASE {' '.join(whens)} END AS DOUBLE)"
+
+
+#: sentiment is added up as decimals: a sum of doubles depends on the order the engine adds
+#: them in (threads, partitions), one of decimals does not, so the figures are the same on
+#: every run. Twelve decimals; values must lie within +-1e9 (``SENTIMENT_LIMIT``)
+EXACT = "DECIMAL(38, 12)"
+SENTIMENT_LIMIT = 1e9
+
+#: per group of customers: their number, events and median time spent; the number of those
+#: with a sentiment, the sum of their mean sentiment and of its square
+_SPREAD = (
+    "CAST(count(*) AS BIGINT) AS customers, CAST(sum(events) AS BIGINT) AS events, "
+    "CAST(median(CAST(dwell_us AS DOUBLE) / 1e6) AS DOUBLE) AS time_spent_s"
+)
+_SENTIMENT = (
+    "CAST(count(sentiment) AS BIGINT) AS sentiment_customers, "
+    f"CAST(sum(CAST(sentiment AS {EXACT})) AS DOUBLE) AS sentiment_sum, "
+    f"CAST(sum(CAST(sentiment * sentiment AS {EXACT})) AS DOUBLE) AS sentiment_sumsq"
+)
+_TARGET = (
+    "CAST(count(met) AS BIGINT) AS target_customers, "
+    "CAST(coalesce(sum(CASE WHEN met = 1.0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS target_met"
+)
+_PROGRESS = (
+    "CAST(sum(CASE WHEN cont THEN 1 ELSE 0 END) AS BIGINT) AS continued, "
+    'CAST(sum(CASE WHEN NOT cont AND NOT done THEN 1 ELSE 0 END) AS BIGINT) AS "left", '
+    "CAST(sum(CASE WHEN NOT cont AND done THEN 1 ELSE 0 END) AS BIGINT) AS ended_complete"
+)
+
+
 def journey_sql(
     plan: JourneyPlan,
     *,
@@ -153,6 +236,9 @@ def journey_sql(
     kinds: Mapping[str, str],
     source: str = SOURCE,
     events: str = EVENTS,
+    segments: str | None = None,
+    tables: Sequence[str] = PER_CASE,
+    cases_of: str | None = None,
 ) -> JourneySQL:
     """The journey verb's SQL for a plan.
 
@@ -166,8 +252,15 @@ def journey_sql(
     kinds : mapping
         Per input of :func:`journey_inputs`, its :func:`kind_of`.
     source, events : str
-        The names of the events relation and of the events table (unique per call where
-        several may run at once).
+        The names of the events relation and of the events table (or of a view of some of its
+        cases, for step 2) (unique per call where several may run at once).
+    segments : str, optional
+        A relation ``(c, segment)``: each case's segment (a case without a row has none).
+    tables : sequence of three str
+        The names of the cases, touchpoints and channels tables of step 2.
+    cases_of : str, optional
+        What step 2's touchpoints and channels join to for the cases (the cases table by
+        default; a query over it that keeps the cases of a batch).
 
     Examples
     --------
@@ -176,19 +269,28 @@ def journey_sql(
     >>> "row_number() OVER (PARTITION BY c ORDER BY t, r)" in sql.events
     True
     """
+    cc, cx, ch_table = tables
+    joined = cases_of or cc
     keys = ", ".join(order)
     w = f"(PARTITION BY c ORDER BY {keys})"
     later = f"(PARTITION BY c ORDER BY {keys} ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)"
+    stage_of = dict(enumerate(plan.stages))
     if plan.touchpoints:
-        values = ", ".join(f"({_lit(a)}, {int(tp)})" for a, tp in plan.touchpoints)
-        mapping = f"(SELECT * FROM (VALUES {values}) AS m(ma, mtp))"
+        values = ", ".join(
+            f"({_lit(a)}, {int(tp)}, {int(stage_of.get(int(tp), 0))})" for a, tp in plan.touchpoints
+        )
+        mapping = f"(SELECT * FROM (VALUES {values}) AS m(ma, mtp, mst))"
     else:
-        mapping = "(SELECT CAST(NULL AS VARCHAR) AS ma, CAST(NULL AS INTEGER) AS mtp WHERE false)"
+        mapping = (
+            "(SELECT CAST(NULL AS VARCHAR) AS ma, CAST(NULL AS INTEGER) AS mtp, "
+            "CAST(NULL AS INTEGER) AS mst WHERE false)"
+        )
     cols = [
         "ev.c",
         "ev.a",
         "ev.t",
         "CAST(m.mtp AS INTEGER) AS tp",
+        "CAST(m.mst AS INTEGER) AS st",
         f"CAST(row_number() OVER {w} AS BIGINT) AS p",
         f"CAST(lead(ev.t) OVER {w} - ev.t AS BIGINT) AS dwell",
     ]
@@ -202,11 +304,15 @@ def journey_sql(
         else:
             cols.append(f"max(CASE WHEN {hit} THEN 1 ELSE 0 END) OVER {later} AS nx{i}")
     has_channel = plan.channel is not None
-    cols.append(
-        "CASE WHEN ev.ch IS NULL THEN '(none)' ELSE CAST(ev.ch AS VARCHAR) END AS ch"
-        if has_channel
-        else "CAST(NULL AS VARCHAR) AS ch"
-    )
+    with_channels = has_channel or bool(plan.fixed_channels)
+    if has_channel:
+        channel = "CASE WHEN ev.ch IS NULL THEN '(none)' ELSE CAST(ev.ch AS VARCHAR) END"
+    else:
+        channel = "'(none)'" if with_channels else "CAST(NULL AS VARCHAR)"
+    if plan.fixed_channels:
+        fixed = " ".join(f"WHEN {int(tp)} THEN {_lit(name)}" for tp, name in plan.fixed_channels)
+        channel = f"CASE m.mtp {fixed} ELSE {channel} END"
+    cols.append(f"{channel} AS ch")
     measures = [key for key, _ in plan.measures]
     for key in measures:
         cols.append(f"{_number(f'ev.m_{key}', kinds.get(f'm_{key}', 'other'))} AS m_{key}")
@@ -216,45 +322,124 @@ def journey_sql(
         cols.append(f"{_flag('ev.done', kinds.get('done', 'other'))} AS done")
     events_sql = f"SELECT {', '.join(cols)} FROM {source} ev LEFT JOIN {mapping} m ON m.ma = ev.a"
 
-    figures = [
-        "CAST(count(*) AS BIGINT) AS events",
-        "CAST(coalesce(sum(dwell), 0) AS BIGINT) AS dwell_us",
-        "CAST(count(m_sentiment) AS BIGINT) AS sentiment_n",
-        "CAST(sum(m_sentiment) AS DOUBLE) AS sentiment_sum",
-    ]
-    nexts = []
-    for i in range(len(plan.refs)):
-        nexts.append(f"arg_min(nx{i}, p) = 1 AS next{i}")
-        nexts.append(f"CAST(arg_min(nt{i}, p) - min(t) AS BIGINT) AS next{i}_us")
-    touchpoints = (
-        f'SELECT c AS "case", tp, {figures[0]}, CAST(min(p) AS BIGINT) AS first_pos, '
-        f"CAST(max(p) AS BIGINT) AS last_pos, CAST(min(t) AS BIGINT) AS first_t, "
-        f"{', '.join(figures[1:])}, arg_min(ch, p) AS channel"
-        + "".join(f", {n}" for n in nexts)
-        + f' FROM {events} WHERE tp IS NOT NULL GROUP BY c, tp ORDER BY "case", tp'
-    )
-    channels = (
-        f'SELECT c AS "case", tp, ch AS channel, {", ".join(figures)} FROM {events} '
-        f"WHERE tp IS NOT NULL{'' if has_channel else ' AND false'} GROUP BY c, tp, ch "
-        f'ORDER BY "case", tp, channel'
-    )
+    # -- step 2: per customer ------------------------------------------------------------
+    last_stage = max(plan.stages, default=0)
     case_cols = [
-        'c AS "case"',
+        "c",
         f"coalesce(bool_or({_in('a', plan.outcome)}), false) AS outcome",
         "arg_min(done, p) FILTER (WHERE done IS NOT NULL) AS complete"
         if plan.complete is not None
         else "CAST(NULL AS BOOLEAN) AS complete",
+        "max(CASE WHEN tp IS NOT NULL THEN p END) AS lm",
+        f"coalesce(bool_or(st = {int(last_stage)}), false) AS rl",
     ]
-    for key in measures:
-        if key != "sentiment":
-            case_cols.append(f"arg_max(m_{key}, p) FILTER (WHERE m_{key} IS NOT NULL) AS {key}")
-    cases = f'SELECT {", ".join(case_cols)} FROM {events} GROUP BY c ORDER BY "case"'
+    scores = [key for key in measures if key != "sentiment"]
+    for key in scores:
+        case_cols.append(f"arg_max(m_{key}, p) FILTER (WHERE m_{key} IS NOT NULL) AS {key}")
+    done = {"outcome": "k.outcome", "complete": "coalesce(k.complete, false)"}.get(plan.completion, "k.rl")
+    seg_join = f" LEFT JOIN {segments} s ON s.c = k.c" if segments else ""
+    seg_col = "s.segment" if segments else "CAST(NULL AS VARCHAR) AS segment"
+    cases = (
+        f"SELECT k.c, {seg_col}, {done} AS done, k.lm"
+        + "".join(f", k.{key}" for key in scores)
+        + f" FROM (SELECT {', '.join(case_cols)} FROM {events} GROUP BY c) AS k{seg_join}"
+    )
+    figures = (
+        "CAST(count(*) AS BIGINT) AS events, CAST(coalesce(sum(dwell), 0) AS BIGINT) AS dwell_us, "
+        "CAST(count(m_sentiment) AS BIGINT) AS sentiment_n, "
+        # a value out of range is an error above the engine (checks.outside), never a failed cast
+        f"CAST(sum(CAST(CASE WHEN abs(m_sentiment) <= {SENTIMENT_LIMIT!r} THEN m_sentiment END AS {EXACT})) "
+        f"AS {EXACT}) AS sentiment_sum"
+    )
+    nexts = "".join(
+        f", arg_min(nx{i}, p) = 1 AS next{i}, CAST(arg_min(nt{i}, p) - min(t) AS BIGINT) AS next{i}_us"
+        for i in range(len(plan.refs))
+    )
+    per_tp = (
+        f"SELECT c, tp, min(st) AS st, {figures}, CAST(max(p) AS BIGINT) AS last_pos, "
+        f"arg_min(ch, p) AS channel{nexts} FROM {events} WHERE tp IS NOT NULL GROUP BY c, tp"
+    )
+    mean = "CASE WHEN y.sentiment_n > 0 THEN CAST(y.sentiment_sum AS DOUBLE) / y.sentiment_n END"
+    touchpoints = (
+        "SELECT z.*, " + _met(plan, False) + " AS met, " + _met(plan, True) + " AS met_exp FROM ("
+        f"SELECT y.*, k.segment, k.done, k.lm, y.last_pos < k.lm AS cont, {mean} AS sentiment "
+        f"FROM ({per_tp}) AS y JOIN {joined} k ON k.c = y.c) AS z"
+    )
+    per_channel = (
+        f"SELECT c, tp, ch AS channel, {figures} FROM {events} "
+        f"WHERE tp IS NOT NULL{'' if with_channels else ' AND false'} GROUP BY c, tp, ch"
+    )
+    channels = (
+        f"SELECT k.segment, y.tp, y.channel, y.events, y.dwell_us, {mean} AS sentiment "
+        f"FROM ({per_channel}) AS y JOIN {joined} k ON k.c = y.c"
+    )
+
+    # -- step 3: the figures ---------------------------------------------------------------
+    tp_figures = (
+        f"SELECT segment, tp, {_SPREAD}, {_TARGET}, {_SENTIMENT}, {_PROGRESS} FROM {cx} "
+        "GROUP BY segment, tp ORDER BY segment NULLS LAST, tp"
+    )
+    stage_rows = (
+        "SELECT c, st, segment, done, sum(events) AS events, sum(dwell_us) AS dwell_us, "
+        "max(last_pos) < max(lm) AS cont, min(met) AS met, CASE WHEN sum(sentiment_n) > 0 THEN "
+        "CAST(sum(sentiment_sum) AS DOUBLE) / sum(sentiment_n) END AS sentiment "
+        f"FROM {cx} GROUP BY c, st, segment, done"
+    )
+    stage_figures = (
+        f"SELECT segment, st AS stage, {_SPREAD}, {_TARGET}, {_SENTIMENT}, {_PROGRESS} FROM ({stage_rows}) "
+        "AS y GROUP BY segment, st ORDER BY segment NULLS LAST, stage"
+    )
+    channel_figures = (
+        f"SELECT f.*, coalesce(g.target_customers, 0) AS target_customers, "
+        f"coalesce(g.target_met, 0) AS target_met FROM (SELECT segment, tp, channel, {_SPREAD}, "
+        f"{_SENTIMENT} FROM {ch_table} GROUP BY segment, tp, channel) AS f LEFT JOIN ("
+        f"SELECT segment, tp, channel, {_TARGET} FROM {cx} WHERE met IS NOT NULL "
+        "GROUP BY segment, tp, channel) AS g ON g.segment IS NOT DISTINCT FROM f.segment AND g.tp = f.tp "
+        "AND g.channel = f.channel ORDER BY f.segment NULLS LAST, f.tp, f.channel"
+    )
+    moments = (
+        f"SELECT tp, done AS completed, CAST(count(*) AS BIGINT) AS customers, {_SENTIMENT}, "
+        "CAST(count(met_exp) AS BIGINT) AS judged, "
+        f"CAST(coalesce(sum(CASE WHEN met_exp = 0.0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS misses FROM {cx} "
+        "GROUP BY tp, done ORDER BY tp, completed"
+    )
+    seg_cols = ["segment", "CAST(count(*) AS BIGINT) AS customers"]
+    seg_cols.append("CAST(sum(CASE WHEN done THEN 1 ELSE 0 END) AS BIGINT) AS completed")
+    if "nps" in scores:
+        seg_cols += [
+            "CAST(count(nps) AS BIGINT) AS nps_respondents",
+            "CAST(coalesce(sum(CASE WHEN nps >= 9 THEN 1 ELSE 0 END), 0) AS BIGINT) AS nps_promoters",
+            "CAST(coalesce(sum(CASE WHEN nps <= 6 THEN 1 ELSE 0 END), 0) AS BIGINT) AS nps_detractors",
+        ]
+    if "csat" in scores:
+        seg_cols += [
+            "CAST(count(csat) AS BIGINT) AS csat_respondents",
+            "CAST(coalesce(sum(CASE WHEN csat >= 4 THEN 1 ELSE 0 END), 0) AS BIGINT) AS csat_good",
+        ]
+    segments_sql = f"SELECT {', '.join(seg_cols)} FROM {cc} GROUP BY segment ORDER BY segment NULLS LAST"
     transitions = (
         "SELECT tp AS source, nxt AS target, CAST(count(*) AS BIGINT) AS transitions, "
         "CAST(count(DISTINCT c) AS BIGINT) AS customers FROM (SELECT c, tp, lead(tp) OVER "
         f"(PARTITION BY c ORDER BY p) AS nxt FROM {events} WHERE tp IS NOT NULL) "
         "WHERE nxt IS NOT NULL GROUP BY tp, nxt ORDER BY source, target"
     )
+    return JourneySQL(
+        events=events_sql,
+        cases=cases,
+        touchpoints=touchpoints,
+        channels=channels,
+        tp_figures=tp_figures,
+        stage_figures=stage_figures,
+        channel_figures=channel_figures,
+        moments=moments,
+        segments=segments_sql,
+        transitions=transitions,
+        checks=_checks_sql(plan, kinds, source),
+    )
+
+
+def _checks_sql(plan: JourneyPlan, kinds: Mapping[str, str], source: str) -> str:
+    """Per measure: its kind, values that are no numbers, the range (see ``JourneyTables``)."""
     checks = []
     for key, _ in plan.measures:
         kind = kinds.get(f"m_{key}", "other")
@@ -278,19 +463,17 @@ def journey_sql(
             f"CAST(min({number}) AS DOUBLE), CAST(max({number}) AS DOUBLE), {outside} FROM {source}"
         )
     if checks:
-        check_sql = (
+        return (
             "SELECT * FROM ("
             + " UNION ALL ".join(checks)
             + ") AS k(key, kind, not_numbers, example, low, high, outside)"
         )
-    else:
-        check_sql = (
-            "SELECT CAST(NULL AS VARCHAR) AS key, CAST(NULL AS VARCHAR) AS kind, "
-            "CAST(NULL AS BIGINT) AS not_numbers, CAST(NULL AS VARCHAR) AS example, "
-            "CAST(NULL AS DOUBLE) AS low, CAST(NULL AS DOUBLE) AS high, "
-            "CAST(NULL AS BIGINT) AS outside WHERE false"
-        )
-    return JourneySQL(events_sql, touchpoints, channels, cases, transitions, check_sql)
+    return (
+        "SELECT CAST(NULL AS VARCHAR) AS key, CAST(NULL AS VARCHAR) AS kind, "
+        "CAST(NULL AS BIGINT) AS not_numbers, CAST(NULL AS VARCHAR) AS example, "
+        "CAST(NULL AS DOUBLE) AS low, CAST(NULL AS DOUBLE) AS high, "
+        "CAST(NULL AS BIGINT) AS outside WHERE false"
+    )
 
 
 def union_kinds(types: Sequence[Mapping[str, str]]) -> dict[str, str | None]:

@@ -1458,43 +1458,63 @@ class SparkEngine:
         )
         return self._arrow(out.orderBy("case"))
 
-    def journey(self, rel: SparkRelation, plan: JourneyPlan) -> JourneyTables:
-        """The per-case figures of a journey map (see ``Engine.journey``): the plan's SQL
-        (``engines/plans.py``, DuckDB's dialect) transpiled for Spark with SQLGlot, over a
-        temporary view of the events; the events table is persisted while the queries run."""
+    def journey(
+        self, rel: SparkRelation, plan: JourneyPlan, *, by: Segmentation | None = None
+    ) -> JourneyTables:
+        """The figures of a journey map per segment (see ``Engine.journey``): the plan's SQL
+        (``engines/plans.py``, DuckDB's dialect) transpiled for Spark with SQLGlot, over
+        temporary views; the events and per-customer tables are persisted while the queries
+        run, and only the figure tables reach the driver."""
         from pyspark import StorageLevel
 
         inputs = plans.journey_inputs(plan)
         frame = self._valid_with(rel, {name: _col(col) for name, col in inputs.items()})
         kinds = {name: plans.kind_of(rel.types.get(col, "")) for name, col in inputs.items()}
         order = [k for k, on in (("t", rel.schema.timestamp), ("o", rel.schema.order)) if on] + ["r"]
+        seg = self._segments(rel, by)
         n = next(_VIEWS)
-        src_name, events = f"__jm_ev{n}", f"__jm_je{n}"
-        sql = plans.journey_sql(plan, order=order, kinds=kinds, source=src_name, events=events)
+        src_name, events, seg_name = f"__jm_ev{n}", f"__jm_je{n}", f"__jm_js{n}"
+        tables = tuple(f"{name}{n}" for name in plans.PER_CASE)
+        sql = plans.journey_sql(
+            plan,
+            order=order,
+            kinds=kinds,
+            source=src_name,
+            events=events,
+            segments=seg_name if seg is not None else None,
+            tables=tables,
+        )
         spark = self.session
 
         def run(text: str) -> pa.Table:
             return self._arrow(spark.sql(plans.to_dialect(text, "spark")))
 
         frame.createOrReplaceTempView(src_name)
-        table = None
+        if seg is not None:
+            seg.createOrReplaceTempView(seg_name)
+        views = [src_name, seg_name, events, *tables]
+        kept: list[Any] = []
         try:
             checks = run(sql.checks)
-            table = spark.sql(plans.to_dialect(sql.events, "spark"))
-            with contextlib.suppress(Exception):  # Spark Connect before 3.5: recompute instead
-                table = table.persist(StorageLevel.MEMORY_AND_DISK)
-            table.createOrReplaceTempView(events)
+            for name, text in zip((events, *tables), (sql.events, sql.cases, sql.touchpoints, sql.channels)):
+                table = spark.sql(plans.to_dialect(text, "spark"))
+                with contextlib.suppress(Exception):  # Spark Connect before 3.5: recompute instead
+                    table = table.persist(StorageLevel.MEMORY_AND_DISK)
+                    kept.append(table)
+                table.createOrReplaceTempView(name)
             return JourneyTables(
-                touchpoints=_nullable(run(sql.touchpoints)),
-                channels=_nullable(run(sql.channels)),
-                cases=_nullable(run(sql.cases)),
+                touchpoints=_nullable(run(sql.tp_figures)),
+                stages=_nullable(run(sql.stage_figures)),
+                channels=_nullable(run(sql.channel_figures)),
+                moments=_nullable(run(sql.moments)),
+                segments=_nullable(run(sql.segments)),
                 transitions=_nullable(run(sql.transitions)),
                 checks=_nullable(checks),
             )
         finally:
-            spark.catalog.dropTempView(src_name)
-            spark.catalog.dropTempView(events)
-            if table is not None:
+            for name in views:
+                spark.catalog.dropTempView(name)
+            for table in kept:
                 with contextlib.suppress(Exception):
                     table.unpersist()
 

@@ -47,13 +47,14 @@ outside every journey is no mistake: the touchpoint is listed in ``unreached``, 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal, cast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from journeymine.engines.base import JourneyPlan
+from journeymine.engines.base import JourneyPlan, TargetPlan
+from journeymine.engines.plans import SENTIMENT_LIMIT
 from journeymine.errors import ArgumentError, EngineError, SchemaError, SpecError
 from journeymine.journeymap.result import JourneyMapResult
 from journeymine.journeymap.spec import (
@@ -65,7 +66,7 @@ from journeymine.journeymap.spec import (
     name_matches,
     report_unmatched,
 )
-from journeymine.stats import bh_adjust, cohen_d, cohen_h, mean_ci, nps, wilson
+from journeymine.stats import bh_adjust, cohen_d_from, cohen_h, mean_ci_from, nps_from, wilson
 
 if TYPE_CHECKING:
     import os
@@ -74,7 +75,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from journeymine.eventlog import EventLog
-    from journeymine.segments import Bins
+    from journeymine.segments import Bins, Segmentation
 
 __all__ = ["JourneyMapResult", "journey_map"]  # JourneyMapResult lives in result.py (no pandas)
 
@@ -161,69 +162,59 @@ the log (did you mean 'Mortgage paid out'?); correct the name, or pass unmatched
     known = _check_names(log, spec, unmatched)
     names = [t.name for t in spec.touchpoints]
     stage_of = np.array([_stage_index(spec, n) for n in names], dtype=np.int64)
-    plan, target_refs = _plan(log, spec, wanted, known)
+    plan = _plan(log, spec, wanted, known)
     journey = getattr(log.engine, "journey", None)
     if journey is None:
         raise EngineError(
             f"the {getattr(log.engine, 'name', type(log.engine).__name__)!r} engine has no journey "
             "verb (Engine.journey), which journey maps need; read the log with engine='duckdb'"
         )
-    tables = journey(log._relation, plan)
+    seg = log.segmentation(by, bins)
+    tables = journey(log._relation, plan, by=seg)
     _check_measures(tables.checks, wanted, spec)
 
-    # -- customers and their segments: cases as integer codes from here on -------------------
-    case_ids = tables.cases.column("case").combine_chunks()
-    by_name = _segments(log, by, bins)
-    segments = pd.Series(
-        by_name.reindex(pd.Index(case_ids.to_pylist(), dtype=object)).to_numpy(),
-        index=np.arange(len(case_ids)),
+    # -- segments, in the documented order ------------------------------------------------------
+    segments = _segment_table(tables.segments, by)
+    seg_order = _segment_order(segments["segment"].tolist(), seg)
+    seg_customers = (
+        segments.groupby("segment", sort=False)["customers"].sum().reindex(seg_order, fill_value=0)
     )
-    segments.attrs = dict(by_name.attrs)
-    seg_order = _segment_order(segments)
-    seg_customers = segments.value_counts().reindex(seg_order, fill_value=0)
 
-    # -- per customer x touchpoint, from the engine ----------------------------------------
-    ct = _touchpoint_frame(tables.touchpoints, case_ids, segments, spec, wanted)
-    # the engine's per customer x touchpoint table is in ``ct`` now: let its buffers go
-    tables = replace(tables, touchpoints=tables.touchpoints.schema.empty_table())
-    last_mapped = ct.groupby("case", sort=False)["last_row"].max()
-    completed = _completion(tables.cases, ct, spec, completion_rule, stage_of)
-    _mark_progress(ct, last_mapped, completed)
-    ct["met"], ct["met_experienced"] = _targets(spec, ct, target_refs)
-    cs = _stage_frame(ct, stage_of, last_mapped, completed)
-    # a stage's target is met when every judged target of its touchpoints is (min of 1/0, NaN
-    # when none is judged)
-    stage_met = ct.groupby(["case", _stage_col(ct, stage_of)], sort=False)["met"].min()
-    met = stage_met.rename("met").reset_index()
-    met.columns = pd.Index(["case", "stage", "met"])
-    cs = cs.merge(met, on=["case", "stage"], how="left", validate="one_to_one")
-
-    tp_rows = _aggregate(ct, "tp", seg_order, seg_customers, len(names), confidence)
+    tp_table = _by_segment(tables.touchpoints, by)
+    tp_rows = _aggregate(tp_table, "tp", seg_order, seg_customers, len(names), confidence)
     tp_rows.insert(1, "stage", [spec.stages[stage_of[i]].name for i in tp_rows["tp"]])
     tp_rows.insert(2, "touchpoint", [names[i] for i in tp_rows["tp"]])
-    stage_rows = _aggregate(cs, "stage", seg_order, seg_customers, len(spec.stages), confidence)
+    stage_rows = _aggregate(
+        _by_segment(tables.stages, by), "stage", seg_order, seg_customers, len(spec.stages), confidence
+    )
     stage_rows.insert(1, "stage_name", [spec.stages[i].name for i in stage_rows["stage"]])
     stage_rows = stage_rows.drop(columns="stage").rename(columns={"stage_name": "stage"})
 
-    per = _channel_frame(tables.channels, case_ids, segments, ct, spec, plan.channel is not None)
-    channel_rows = _channels(per, ct, names, stage_of, spec, seg_customers, confidence)
-
-    segments_frame = _segment_figures(tables.cases, spec, segments, seg_order, completed, confidence)
-    binned = bool(segments.attrs.get("order"))
+    with_channels = plan.channel is not None or bool(plan.fixed_channels)
+    channel_rows = _channels(
+        _by_segment(tables.channels, by) if with_channels else None,
+        tp_table,
+        names,
+        stage_of,
+        spec,
+        seg_customers,
+        confidence,
+    )
+    binned = bool(seg is not None and seg.categories)
     result = JourneyMapResult(
         spec=spec,
-        segments=_ordered(segments_frame, seg_order, binned),
+        segments=_ordered(_segment_figures(segments, seg_order, confidence), seg_order, binned),
         stages=_ordered(stage_rows.reset_index(drop=True), seg_order, binned),
         touchpoints=_ordered(tp_rows.drop(columns="tp").reset_index(drop=True), seg_order, binned),
         channels=_ordered(channel_rows, seg_order, binned),
         unmapped=_unmapped(log, plan),
-        unreached=_unreached(spec, ct, names, stage_of, known.reasons),
+        unreached=_unreached(spec, set(tp_table["tp"].tolist()), names, stage_of, known.reasons),
         off_map_transitions=_off_map(tables.transitions, names, spec, stage_of),
-        moments_of_truth=_moments(ct, names, spec, stage_of),
+        moments_of_truth=_moments(tables.moments.to_pandas(), names, spec, stage_of),
         summary={
-            "customers": int(segments.size),
+            "customers": int(segments["customers"].sum()),
             "events": log.n_events,
-            "events_on_map": int(ct["events"].sum()),
+            "events_on_map": int(tp_table["events"].sum()),
             "segment_by": by,
             "completion": completion_rule,
             "confidence": confidence,
@@ -280,26 +271,37 @@ def _columns(log: EventLog, spec: JourneyMap, channel: str | None) -> tuple[_Wan
     return wanted, completion_rule
 
 
-def _segments(log: EventLog, by: str | None, bins: Bins) -> pd.Series:
-    cases = log.cases(by=by, bins=bins, attributes=[])
-    seg = cases["segment"]
+def _segment_values(values: list[Any], by: str | None) -> list[Any]:
+    """An engine table's segments as labels: :data:`ALL` without a segmentation, ``"(none)"``
+    for customers without a value."""
     if by is None:
-        values = pd.Series(ALL, index=cases["case"].astype(str), dtype=object)
-    else:
-        values = pd.Series(
-            seg.astype(object).where(seg.notna(), "(none)").to_numpy(), index=cases["case"].astype(str)
-        )
-        if isinstance(seg.dtype, pd.CategoricalDtype):
-            values.attrs["order"] = [str(c) for c in seg.cat.categories] + ["(none)"]
-    return values
+        return [ALL] * len(values)
+    return ["(none)" if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in values]
 
 
-def _segment_order(segments: pd.Series) -> list[Any]:
-    present = set(segments.unique())
-    order = segments.attrs.get("order")
-    if order:
-        return [s for s in order if s in present]
-    return sorted(present, key=str)
+def _by_segment(table: pa.Table, by: str | None) -> pd.DataFrame:
+    """A figure table of ``Engine.journey`` as a frame with segment labels."""
+    frame = table.drop_columns(["segment"]).to_pandas()
+    frame.insert(
+        0, "segment", pd.Series(_segment_values(table.column("segment").to_pylist(), by), dtype=object)
+    )
+    return frame
+
+
+def _segment_table(table: pa.Table, by: str | None) -> pd.DataFrame:
+    """``JourneyTables.segments`` with labels; without a segmentation one row."""
+    frame = _by_segment(table, by)
+    if by is None and len(frame) > 1:  # pragma: no cover - an engine gives one null segment
+        frame = frame.groupby("segment", as_index=False, sort=False).sum()
+    return frame
+
+
+def _segment_order(present: list[Any], seg: Segmentation | None) -> list[Any]:
+    """Bins in value order, other segments by their text; customers without a value last."""
+    found = set(present)
+    if seg is not None and seg.categories:
+        return [s for s in (*seg.categories, "(none)") if s in found]
+    return sorted(found - {"(none)"}, key=str) + ["(none)"] * ("(none)" in found)
 
 
 def _stage_index(spec: JourneyMap, touchpoint: str) -> int:
@@ -412,12 +414,12 @@ def _check_names(log: EventLog, spec: JourneyMap, unmatched: Literal["error", "w
 
 #: the range each score must lie in
 SCORE_RANGES = {"nps": (0.0, 10.0), "csat": (1.0, 5.0)}
+#: and the range of sentiment values the engines add up exactly (see ``engines.plans.EXACT``)
+SENTIMENT_RANGE = (-SENTIMENT_LIMIT, SENTIMENT_LIMIT)
 
 
-def _plan(
-    log: EventLog, spec: JourneyMap, wanted: _Wanted, known: _Known
-) -> tuple[JourneyPlan, dict[tuple[int, str], int]]:
-    """The engine's plan for the map, and per (touchpoint, target part) the ref it reads.
+def _plan(log: EventLog, spec: JourneyMap, wanted: _Wanted, known: _Known) -> JourneyPlan:
+    """The engine's plan for the map.
 
     A name a target or the outcome waits for is a touchpoint on the map (its activities) or
     else the activities it matches (none, when it matches nothing and ``unmatched="warn"`` let
@@ -454,16 +456,46 @@ def _plan(
             target_refs[(i, "next")] = ref_id([a for j, acts in enumerate(tp_acts) if j != i for a in acts])
     outcome = sorted({a for o in spec.outcome for a in activities_of(o)})
     measures = tuple((k, wanted[k][0]) for k in ("sentiment", "nps", "csat") if k in wanted)
+    targets = []
+    for i, tp in enumerate(spec.touchpoints):
+        t = tp.target
+        if t is None:
+            continue
+        target = TargetPlan(
+            tp=i,
+            max_events=None if t.max_repeats is None else t.max_repeats + 1,
+            to=None if t.max_hours_to is None else (target_refs[(i, "to")], t.max_hours_to[1] * 3600),
+            outcome=target_refs.get((i, "outcome")),
+            to_next=None
+            if t.max_hours_to_next is None
+            else (target_refs[(i, "next")], t.max_hours_to_next * 3600),
+        )
+        if target != TargetPlan(tp=i):
+            targets.append(target)
+    if spec.outcome:
+        completion = "outcome"
+    elif "complete" in wanted:
+        completion = "complete"
+    else:
+        completion = "last stage"
     plan = JourneyPlan(
         touchpoints=tuple((a, tp_index[t]) for a, t in assigned.items() if t is not None),
         channel=wanted["channel"][0] if "channel" in wanted else log.schema.channel,
         measures=measures,
-        ranges=tuple((k, lo, hi) for k, (lo, hi) in SCORE_RANGES.items() if k in wanted),
+        ranges=tuple(
+            (k, lo, hi)
+            for k, (lo, hi) in {"sentiment": SENTIMENT_RANGE, **SCORE_RANGES}.items()
+            if k in wanted
+        ),
         complete=COMPLETE_COLUMN if "complete" in wanted else None,
         outcome=tuple(outcome),
         refs=tuple(refs),
+        stages=tuple(_stage_index(spec, n) for n in names),
+        targets=tuple(targets),
+        completion=completion,
+        fixed_channels=tuple((i, t.channel) for i, t in enumerate(spec.touchpoints) if t.channel),
     )
-    return plan, target_refs
+    return plan
 
 
 def _check_measures(checks: pa.Table, wanted: _Wanted, spec: JourneyMap) -> None:
@@ -488,227 +520,18 @@ def _check_measures(checks: pa.Table, wanted: _Wanted, spec: JourneyMap) -> None
                 )
             )
         if row["outside"]:
-            lo, hi = SCORE_RANGES[key]
+            lo, hi = SCORE_RANGES.get(key, SENTIMENT_RANGE)
             example = row["low"] if row["low"] < lo else row["high"]
+            what = (
+                f"scores {lo:g}-{hi:g}" if key in SCORE_RANGES else f"values between {lo:,.0f} and {hi:,.0f}"
+            )
             raise SpecError(
                 spec.where(
                     line,
-                    f"the {key} column {col!r} must hold scores {lo:g}-{hi:g}; {int(row['outside']):,} "
+                    f"the {key} column {col!r} must hold {what}; {int(row['outside']):,} "
                     f"values lie outside, such as {example:g}",
                 )
             )
-
-
-def _codes(table: pa.Table, case_ids: pa.Array) -> np.ndarray:
-    """The case column of an engine table as positions in ``case_ids`` (the cases table)."""
-    import pyarrow.compute as pc
-
-    column = table.column("case")
-    return np.asarray(pc.index_in(column, value_set=case_ids).to_numpy(zero_copy_only=False), dtype=np.int64)
-
-
-def _touchpoint_frame(
-    table: pa.Table, case_ids: pa.Array, segments: pd.Series, spec: JourneyMap, wanted: _Wanted
-) -> pd.DataFrame:
-    """Per customer x touchpoint (``Engine.journey``'s ``touchpoints``) as a frame: case codes,
-    seconds, the mean sentiment."""
-    codes = _codes(table, case_ids)
-    frame = table.drop_columns(["case"]).to_pandas()
-    ct = pd.DataFrame(
-        {
-            "case": codes,
-            "tp": frame["tp"].to_numpy(dtype=np.int64),
-            "segment": segments.to_numpy()[codes],
-            "events": frame["events"].to_numpy(dtype=np.int64),
-            "first_row": frame["first_pos"].to_numpy(dtype=np.int64),
-            "last_row": frame["last_pos"].to_numpy(dtype=np.int64),
-            "dwell_s": frame["dwell_us"].to_numpy(dtype="float64") / 1e6,
-        }
-    )
-    if "sentiment" in wanted:
-        n = frame["sentiment_n"].to_numpy(dtype="float64")
-        total = frame["sentiment_sum"].to_numpy(dtype="float64")
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ct["sentiment"] = np.where(n > 0, total / np.where(n > 0, n, 1), np.nan)
-        ct["sentiment_n"], ct["sentiment_sum"] = n, np.where(n > 0, total, 0.0)
-    if frame["channel"].notna().any() or "channel" in wanted:
-        ct["channel"] = frame["channel"].astype(object).to_numpy()
-    for col in frame.columns:
-        if col.startswith("next"):
-            ct[col] = frame[col].to_numpy(
-                dtype=bool if not col.endswith("_us") else "float64",
-                na_value=False if not col.endswith("_us") else np.nan,
-            )
-    return ct
-
-
-def _completion(
-    cases: pa.Table, ct: pd.DataFrame, spec: JourneyMap, rule: str, stage_of: np.ndarray
-) -> pd.Series:
-    """Per case code: whether the customer completed the journey."""
-    n = cases.num_rows
-    if spec.outcome:
-        done = np.asarray(cases.column("outcome").to_numpy(zero_copy_only=False), dtype=bool)
-    elif rule == COMPLETE_COLUMN:
-        flags = cases.column("complete").to_pandas()
-        done = flags.fillna(False).astype(bool).to_numpy()
-    else:
-        last = len(spec.stages) - 1
-        reached = ct.loc[stage_of[ct["tp"].to_numpy()] == last, "case"].unique()
-        done = np.zeros(n, bool)
-        done[reached] = True
-    return pd.Series(done, index=np.arange(n))
-
-
-def _mark_progress(ct: pd.DataFrame, last_mapped: pd.Series, completed: pd.Series) -> None:
-    """Who continued after a row's touchpoint (stage), left there, or ended there complete."""
-    codes = ct["case"].to_numpy()
-    continued = ct["last_row"].to_numpy() < last_mapped.reindex(codes).to_numpy()
-    done = completed.to_numpy()[codes]
-    ct["continued"] = continued
-    ct["left"] = ~continued & ~done
-    ct["ended_complete"] = ~continued & done
-    ct["completed"] = done
-
-
-def _stage_frame(
-    ct: pd.DataFrame, stage_of: np.ndarray, last_mapped: pd.Series, completed: pd.Series
-) -> pd.DataFrame:
-    """Per customer x stage, added up from the touchpoints of the stage."""
-    frame = ct.assign(stage=stage_of[ct["tp"].to_numpy()])
-    agg: dict[str, Any] = {
-        "segment": ("segment", "first"),
-        "events": ("events", "sum"),
-        "first_row": ("first_row", "min"),
-        "last_row": ("last_row", "max"),
-        "dwell_s": ("dwell_s", "sum"),
-    }
-    if "sentiment" in ct:
-        agg["sentiment_n"] = ("sentiment_n", "sum")
-        agg["sentiment_sum"] = ("sentiment_sum", "sum")
-    cs = frame.groupby(["case", "stage"], sort=True).agg(**agg).reset_index()
-    if "sentiment" in ct:
-        n = cs["sentiment_n"].to_numpy(dtype="float64")
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cs["sentiment"] = np.where(n > 0, cs["sentiment_sum"].to_numpy() / np.where(n > 0, n, 1), np.nan)
-    _mark_progress(cs, last_mapped, completed)
-    return cs
-
-
-def _targets(
-    spec: JourneyMap, ct: pd.DataFrame, target_refs: Mapping[tuple[int, str], int]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per customer x touchpoint: 1.0 (met), 0.0 (missed), NaN (no target, or not judged).
-
-    Returns the attainment and the same for the moments of truth, where a customer who never
-    reached the touchpoint a target waits for is not judged (never getting there is the drop-off
-    itself, which the comparison is about; it would make the test circular).
-    """
-    met = np.full(len(ct), np.nan)
-    experienced = np.full(len(ct), np.nan)
-    tp_col = ct["tp"].to_numpy()
-    for i, tp in enumerate(spec.touchpoints):
-        if tp.target is None:
-            continue
-        rows = np.nonzero(tp_col == i)[0]
-        if rows.size == 0:
-            continue
-        sub = ct.iloc[rows]
-        parts: list[np.ndarray] = []
-        exp_parts: list[np.ndarray] = []
-        t = tp.target
-
-        if t.max_repeats is not None:
-            ok = (sub["events"].to_numpy() <= t.max_repeats + 1).astype("float64")
-            parts.append(ok)
-            exp_parts.append(ok)
-        if t.max_hours_to is not None:
-            g = _gap(sub, target_refs[(i, "to")])
-            ok = np.where(np.isnan(g), 0.0, (g <= t.max_hours_to[1] * 3600).astype("float64"))
-            parts.append(ok)
-            exp_parts.append(np.where(np.isnan(g), np.nan, ok))
-        if t.required_outcome is not None:
-            k = target_refs[(i, "outcome")]
-            parts.append(sub[f"next{k}"].to_numpy(dtype=bool).astype("float64"))
-        if t.max_hours_to_next is not None:
-            g = _gap(sub, target_refs[(i, "next")])
-            ok = np.where(np.isnan(g), np.nan, (g <= t.max_hours_to_next * 3600).astype("float64"))
-            parts.append(ok)
-            exp_parts.append(ok)
-        met[rows] = _all_met(parts, rows.size)
-        experienced[rows] = _all_met(exp_parts, rows.size)
-    return met, experienced
-
-
-def _channel_frame(
-    table: pa.Table,
-    case_ids: pa.Array,
-    segments: pd.Series,
-    ct: pd.DataFrame,
-    spec: JourneyMap,
-    has_channel: bool,
-) -> pd.DataFrame | None:
-    """Per customer x touchpoint x channel: ``segment, tp, channel, case, events, dwell_s``
-    (and ``sentiment``). A touchpoint with a fixed ``channel`` in the spec counts all its
-    events there; without a channel column every other event is in ``"(none)"``. None without
-    channels at all."""
-    fixed = {i: t.channel for i, t in enumerate(spec.touchpoints) if t.channel}
-    if not has_channel and not fixed:
-        return None
-    columns = ["segment", "tp", "channel", "case", "events", "dwell_s"]
-    if "sentiment" in ct:
-        columns.append("sentiment")
-    if has_channel:
-        codes = _codes(table, case_ids)
-        frame = table.drop_columns(["case"]).to_pandas()
-        per = pd.DataFrame(
-            {
-                "segment": segments.to_numpy()[codes],
-                "tp": frame["tp"].to_numpy(dtype=np.int64),
-                "channel": frame["channel"].astype(object).to_numpy(),
-                "case": codes,
-                "events": frame["events"].to_numpy(dtype=np.int64),
-                "dwell_s": frame["dwell_us"].to_numpy(dtype="float64") / 1e6,
-            }
-        )
-        if "sentiment" in ct:
-            n = frame["sentiment_n"].to_numpy(dtype="float64")
-            total = frame["sentiment_sum"].to_numpy(dtype="float64")
-            with np.errstate(invalid="ignore", divide="ignore"):
-                per["sentiment"] = np.where(n > 0, total / np.where(n > 0, n, 1), np.nan)
-        if fixed:
-            per = per[~per["tp"].isin(list(fixed))]
-    else:
-        per = ct.loc[~ct["tp"].isin(list(fixed)), [c for c in columns if c != "channel"]].assign(
-            channel="(none)"
-        )
-    if fixed:
-        rows = ct[ct["tp"].isin(list(fixed))]
-        own = rows[[c for c in columns if c != "channel"]].assign(channel=[fixed[tp] for tp in rows["tp"]])
-        per = pd.concat([per, own], ignore_index=True)
-    return per[columns].reset_index(drop=True)
-
-
-def _gap(sub: pd.DataFrame, k: int) -> np.ndarray:
-    """Seconds from a row's first event to the first later event of ref ``k``; NaN when none
-    follows (or the log is untimed)."""
-    reached = sub[f"next{k}"].to_numpy(dtype=bool)
-    return np.where(reached, sub[f"next{k}_us"].to_numpy(dtype="float64") / 1e6, np.nan)
-
-
-def _all_met(parts: list[np.ndarray], n: int) -> np.ndarray:
-    """Met when every judged part is met; NaN when no part is judged."""
-    if not parts:
-        return np.full(n, np.nan)
-    stacked = np.vstack(parts)
-    judged = ~np.isnan(stacked)
-    any_judged = judged.any(axis=0)
-    worst = np.where(judged, stacked, 1.0).min(axis=0)
-    return np.where(any_judged, worst, np.nan)
-
-
-def _stage_col(ct: pd.DataFrame, stage_of: np.ndarray) -> pd.Series:
-    return pd.Series(stage_of[ct["tp"].to_numpy()], index=ct.index, name="stage")
 
 
 def _aggregate(
@@ -719,23 +542,23 @@ def _aggregate(
     n_keys: int,
     confidence: float,
 ) -> pd.DataFrame:
+    """Rows of every segment x touchpoint (stage) from the engine's figure table (one row per
+    segment x key reached), in segment order."""
+    found = {
+        (seg, int(k)): row for seg, k, row in zip(table["segment"], table[key], table.to_dict("records"))
+    }
     rows = []
-    # only the columns _figures reads: splitting a wide frame into groups copies every column
-    used = ["segment", key, "events", "dwell_s", "met", "sentiment", "continued", "left", "ended_complete"]
-    table = table[[c for c in used if c in table.columns]]
-    groups = {k: g for k, g in table.groupby(["segment", key], sort=False)}
     for seg in seg_order:
         total = int(seg_customers[seg])
         for k in range(n_keys):
-            g = groups.get((seg, k))
-            rows.append({"segment": seg, key: k, **_figures(g, total, confidence)})
+            rows.append({"segment": seg, key: k, **_figures(found.get((seg, k)), total, confidence)})
     return pd.DataFrame(rows)
 
 
-def _figures(g: pd.DataFrame | None, total: int, confidence: float) -> dict[str, Any]:
-    n = 0 if g is None else len(g)
+def _figures(row: Mapping[Any, Any] | None, total: int, confidence: float) -> dict[str, Any]:
+    n = 0 if row is None else int(row["customers"])
     out: dict[str, Any] = {"customers": n, "share": n / total if total else math.nan}
-    if g is None or n == 0:
+    if row is None or n == 0:
         out.update(
             events=0,
             time_spent_s=math.nan,
@@ -752,30 +575,57 @@ def _figures(g: pd.DataFrame | None, total: int, confidence: float) -> dict[str,
             completed_share=math.nan,
         )
         return out
-    out["events"] = int(g["events"].sum())
-    out["time_spent_s"] = float(g["dwell_s"].median())
-    judged = g["met"].dropna()
-    k = int((judged == 1.0).sum())
-    out["target_customers"] = len(judged)
-    out["target_met_share"] = k / len(judged) if len(judged) else math.nan
-    out["target_ci_low"], out["target_ci_high"] = wilson(k, len(judged), confidence)
-    if "sentiment" in g:
-        values = g["sentiment"].to_numpy(dtype="float64")
-        m, lo, hi = mean_ci(values, confidence)
-        out["sentiment_customers"] = int((~np.isnan(values)).sum())
-    else:
-        m = lo = hi = math.nan
-        out["sentiment_customers"] = 0
-    out["sentiment_mean"], out["sentiment_ci_low"], out["sentiment_ci_high"] = m, lo, hi
-    out["continued_share"] = float(g["continued"].mean())
-    out["left_share"] = float(g["left"].mean())
-    out["completed_share"] = float(g["ended_complete"].mean())
+    out["events"] = int(row["events"])
+    out["time_spent_s"] = float(row["time_spent_s"])
+    out.update(_target(row, confidence))
+    out.update(_sentiment(row, confidence))
+    out["continued_share"] = int(row["continued"]) / n
+    out["left_share"] = int(row["left"]) / n
+    out["completed_share"] = int(row["ended_complete"]) / n
     return out
+
+
+def _target(row: Mapping[Any, Any], confidence: float) -> dict[str, Any]:
+    judged, k = int(row["target_customers"]), int(row["target_met"])
+    low, high = wilson(k, judged, confidence)
+    return {
+        "target_customers": judged,
+        "target_met_share": k / judged if judged else math.nan,
+        "target_ci_low": low,
+        "target_ci_high": high,
+    }
+
+
+def _sentiment(row: Mapping[Any, Any], confidence: float) -> dict[str, Any]:
+    n = int(row["sentiment_customers"])
+    m, lo, hi = mean_ci_from(n, *_mean_var(row), confidence)
+    return {"sentiment_customers": n, "sentiment_mean": m, "sentiment_ci_low": lo, "sentiment_ci_high": hi}
+
+
+def _mean_var(row: Mapping[Any, Any]) -> tuple[float, float]:
+    """The mean and sample variance of the customers' mean sentiment, from the engine's count,
+    sum and sum of squares (exact sums of values rounded to 12 decimals: see
+    ``engines.plans.EXACT``). A variance below what those decimals resolve is 0: every
+    customer said the same."""
+    n = int(row["sentiment_customers"])
+    if n == 0:
+        return math.nan, math.nan
+    total, squares = _float(row["sentiment_sum"]), _float(row["sentiment_sumsq"])
+    mean = total / n
+    if n < 2:
+        return mean, math.nan
+    var = (squares - total * total / n) / (n - 1)
+    resolution = 1e-12 * (1.0 + abs(squares) / n) * n / (n - 1)
+    return mean, (0.0 if var <= resolution else var)
+
+
+def _float(value: Any) -> float:
+    return math.nan if value is None or pd.isna(value) else float(value)
 
 
 def _channels(
     per: pd.DataFrame | None,
-    ct: pd.DataFrame,
+    tp_table: pd.DataFrame,
     names: list[str],
     stage_of: np.ndarray,
     spec: JourneyMap,
@@ -801,43 +651,29 @@ def _channels(
         "sentiment_ci_low",
         "sentiment_ci_high",
     ]
-    if per is None:
+    if per is None or per.empty:
         return pd.DataFrame(columns=columns)
-    fixed = {i: t.channel for i, t in enumerate(spec.touchpoints) if t.channel}
-    own = ct["channel"] if "channel" in ct else pd.Series("(none)", index=ct.index)
-    ct = ct.assign(channel=[fixed.get(tp, ch) for tp, ch in zip(ct["tp"], own)])
-    tp_customers = ct.groupby(["segment", "tp"]).size().to_dict()
-    judged = ct[ct["met"].notna()]
-    met_counts = judged.groupby(["segment", "tp", "channel"])["met"].agg(["size", "sum"]).to_dict("index")
+    tp_customers = {
+        (seg, int(tp)): int(n)
+        for seg, tp, n in zip(tp_table["segment"], tp_table["tp"], tp_table["customers"])
+    }
     rows = []
-    for key, grp in per.groupby(["segment", "tp", "channel"], sort=False):
-        seg, tp, ch = cast("tuple[Any, int, str]", key)
+    for row in per.to_dict("records"):
+        seg, tp, n = row["segment"], int(row["tp"]), int(row["customers"])
         total = int(seg_customers[seg])
-        n = len(grp)
-        counts = met_counts.get((seg, tp, ch), {"size": 0, "sum": 0})
-        n_met, k = int(counts["size"]), int(counts["sum"])
-        values = grp["sentiment"].to_numpy(dtype="float64") if "sentiment" in grp else np.array([])
-        m, lo, hi = mean_ci(values, confidence)
-        t_lo, t_hi = wilson(k, n_met, confidence)
         rows.append(
             {
                 "segment": seg,
                 "stage": spec.stages[stage_of[tp]].name,
                 "touchpoint": names[tp],
-                "channel": ch,
+                "channel": row["channel"],
                 "customers": n,
                 "share": n / total if total else math.nan,
                 "share_of_touchpoint": n / tp_customers[(seg, tp)],
-                "events": int(grp["events"].sum()),
-                "time_spent_s": float(grp["dwell_s"].median()),
-                "target_customers": n_met,
-                "target_met_share": k / n_met if n_met else math.nan,
-                "target_ci_low": t_lo,
-                "target_ci_high": t_hi,
-                "sentiment_customers": int((~np.isnan(values)).sum()),
-                "sentiment_mean": m,
-                "sentiment_ci_low": lo,
-                "sentiment_ci_high": hi,
+                "events": int(row["events"]),
+                "time_spent_s": float(row["time_spent_s"]),
+                **_target(row, confidence),
+                **_sentiment(row, confidence),
             }
         )
     out = pd.DataFrame(rows, columns=columns)
@@ -850,26 +686,12 @@ def _channels(
     return out.drop(columns=["_s", "_t"]).reset_index(drop=True)
 
 
-def _segment_figures(
-    cases: pa.Table,
-    spec: JourneyMap,
-    segments: pd.Series,
-    seg_order: list[Any],
-    completed: pd.Series,
-    confidence: float,
-) -> pd.DataFrame:
+def _segment_figures(segments: pd.DataFrame, seg_order: list[Any], confidence: float) -> pd.DataFrame:
     rows = []
-    done = completed.reindex(segments.index).fillna(False)
-    scores: dict[str, pd.Series] = {}
-    for key in ("nps", "csat"):
-        if key in cases.column_names:
-            # each customer's last answer (by position), indexed by case code
-            values = cases.column(key).to_pandas().astype("float64")
-            scores[key] = pd.Series(values.to_numpy(), index=np.arange(len(values))).dropna()
+    found = {seg: row for seg, row in zip(segments["segment"], segments.to_dict("records"))}
     for seg in seg_order:
-        members = segments.index[segments.to_numpy() == seg]
-        n = len(members)
-        k = int(done.loc[members].sum())
+        got = found[seg]
+        n, k = int(got["customers"]), int(got["completed"])
         lo, hi = wilson(k, n, confidence)
         row: dict[str, Any] = {
             "segment": seg,
@@ -879,19 +701,16 @@ def _segment_figures(
             "completed_ci_low": lo,
             "completed_ci_high": hi,
         }
-        if "nps" in scores:
-            s = scores["nps"].reindex(members).dropna()
-            v, vlo, vhi, resp = nps(s.to_numpy(), confidence)
+        if "nps_respondents" in got:
+            v, vlo, vhi, resp = nps_from(
+                int(got["nps_respondents"]), int(got["nps_promoters"]), int(got["nps_detractors"]), confidence
+            )
             row.update(nps=v, nps_ci_low=vlo, nps_ci_high=vhi, nps_respondents=resp)
-        if "csat" in scores:
-            s = scores["csat"].reindex(members).dropna()
-            good = int((s >= 4).sum())
-            clo, chi = wilson(good, len(s), confidence)
+        if "csat_respondents" in got:
+            m, good = int(got["csat_respondents"]), int(got["csat_good"])
+            clo, chi = wilson(good, m, confidence)
             row.update(
-                csat=good / len(s) if len(s) else math.nan,
-                csat_ci_low=clo,
-                csat_ci_high=chi,
-                csat_respondents=len(s),
+                csat=good / m if m else math.nan, csat_ci_low=clo, csat_ci_high=chi, csat_respondents=m
             )
         rows.append(row)
     return pd.DataFrame(rows)
@@ -917,9 +736,8 @@ def _unmapped(log: EventLog, plan: JourneyPlan) -> pd.DataFrame:
 
 
 def _unreached(
-    spec: JourneyMap, ct: pd.DataFrame, names: list[str], stage_of: np.ndarray, reasons: Mapping[int, str]
+    spec: JourneyMap, reached: set[int], names: list[str], stage_of: np.ndarray, reasons: Mapping[int, str]
 ) -> pd.DataFrame:
-    reached = set(ct["tp"].unique().tolist())
     rows = [
         {
             "stage": spec.stages[stage_of[i]].name,
@@ -976,7 +794,8 @@ def _off_map(transitions: pa.Table, names: list[str], spec: JourneyMap, stage_of
     ).reset_index(drop=True)
 
 
-def _moments(ct: pd.DataFrame, names: list[str], spec: JourneyMap, stage_of: np.ndarray) -> pd.DataFrame:
+def _moments(table: pd.DataFrame, names: list[str], spec: JourneyMap, stage_of: np.ndarray) -> pd.DataFrame:
+    """The moments of truth from ``JourneyTables.moments`` (per touchpoint and completion)."""
     from scipy import stats
 
     columns = [
@@ -998,46 +817,44 @@ def _moments(ct: pd.DataFrame, names: list[str], spec: JourneyMap, stage_of: np.
         "miss_h",
         "miss_p",
     ]
+    groups: dict[int, dict[bool, dict[Any, Any]]] = {}
+    for rec in table.to_dict("records"):
+        groups.setdefault(int(rec["tp"]), {})[bool(rec["completed"])] = rec
+    empty: dict[Any, Any] = {"customers": 0, "sentiment_customers": 0, "judged": 0, "misses": 0}
     rows = []
-    used = [c for c in ("tp", "completed", "sentiment", "met_experienced") if c in ct.columns]
-    for key, g in ct[used].groupby("tp", sort=True):
-        tp = int(key)
-        done = g["completed"].to_numpy(dtype=bool)
-        n_c, n_l = int(done.sum()), int((~done).sum())
+    for tp in sorted(groups):
+        c, o = groups[tp].get(True, empty), groups[tp].get(False, empty)
+        n_c, n_l = int(c["customers"]), int(o["customers"])
         if n_c < MIN_GROUP or n_l < MIN_GROUP:
             continue
         row: dict[str, Any] = {
             "stage": spec.stages[stage_of[tp]].name,
             "touchpoint": names[tp],
-            "customers": len(g),
+            "customers": n_c + n_l,
             "completed": n_c,
             "not_completed": n_l,
         }
         d = p_s = math.nan
-        if "sentiment" in g:
-            s = g["sentiment"].to_numpy(dtype="float64")
-            a, b = s[done & ~np.isnan(s)], s[~done & ~np.isnan(s)]
-            if a.size >= MIN_GROUP and b.size >= MIN_GROUP:
-                row["sentiment_completed"] = float(a.mean())
-                row["sentiment_not_completed"] = float(b.mean())
-                d = cohen_d(a, b)
-                if not math.isnan(d):
-                    p_s = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+        s_c, s_l = int(c["sentiment_customers"]), int(o["sentiment_customers"])
+        if s_c >= MIN_GROUP and s_l >= MIN_GROUP:
+            m_c, v_c = _mean_var(c)
+            m_l, v_l = _mean_var(o)
+            row["sentiment_completed"], row["sentiment_not_completed"] = m_c, m_l
+            d = cohen_d_from(s_c, m_c, v_c, s_l, m_l, v_l)
+            if not math.isnan(d):
+                p_s = float(
+                    stats.ttest_ind_from_stats(
+                        m_c, math.sqrt(v_c), s_c, m_l, math.sqrt(v_l), s_l, equal_var=False
+                    ).pvalue
+                )
         h = p_m = math.nan
-        met = g["met_experienced"].to_numpy(dtype="float64")
-        judged = ~np.isnan(met)
-        if judged.any():
-            miss = met[judged] == 0.0
-            dj = done[judged]
-            if dj.sum() >= MIN_GROUP and (~dj).sum() >= MIN_GROUP:
-                m_c, m_l = float(miss[dj].mean()), float(miss[~dj].mean())
-                row["miss_completed"], row["miss_not_completed"] = m_c, m_l
-                h = cohen_h(m_l, m_c)
-                table = [
-                    [int(miss[~dj].sum()), int((~miss[~dj]).sum())],
-                    [int(miss[dj].sum()), int((~miss[dj]).sum())],
-                ]
-                p_m = float(stats.fisher_exact(table).pvalue)
+        j_c, j_l = int(c["judged"]), int(o["judged"])
+        if j_c >= MIN_GROUP and j_l >= MIN_GROUP:
+            x_c, x_l = int(c["misses"]), int(o["misses"])
+            miss_c, miss_l = x_c / j_c, x_l / j_l
+            row["miss_completed"], row["miss_not_completed"] = miss_c, miss_l
+            h = cohen_h(miss_l, miss_c)
+            p_m = float(stats.fisher_exact([[x_l, j_l - x_l], [x_c, j_c - x_c]]).pvalue)
         row.update(sentiment_d=d, sentiment_p=p_s, miss_h=h, miss_p=p_m)
         if math.isnan(d) and math.isnan(h):
             continue
@@ -1045,9 +862,9 @@ def _moments(ct: pd.DataFrame, names: list[str], spec: JourneyMap, stage_of: np.
     if not rows:
         return pd.DataFrame(columns=columns)
     out = pd.DataFrame(rows)
-    for c in columns:
-        if c not in out:
-            out[c] = math.nan
+    for col in columns:
+        if col not in out:
+            out[col] = math.nan
     q_s = bh_adjust(out["sentiment_p"].tolist() + out["miss_p"].tolist())
     n = len(out)
     out["sentiment_q"], out["miss_q"] = q_s[:n], q_s[n:]
@@ -1057,7 +874,9 @@ def _moments(ct: pd.DataFrame, names: list[str], spec: JourneyMap, stage_of: np.
     out["driver"] = np.where(by_sentiment, "sentiment", "target misses")
     out["effect"] = np.where(by_sentiment, out["sentiment_d"], out["miss_h"])
     out["q_value"] = np.where(by_sentiment, out["sentiment_q"], out["miss_q"])
-    out["_abs"] = np.maximum(d_abs, h_abs)
+    # ranked on 12 decimals: effects equal but for the last bits (sums in another order, on
+    # another engine) tie, and the touchpoint breaks the tie
+    out["_abs"] = np.round(np.maximum(d_abs, h_abs), 12)
     out = out.sort_values(["_abs", "touchpoint"], ascending=[False, True], kind="stable").reset_index(
         drop=True
     )

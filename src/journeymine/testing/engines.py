@@ -24,9 +24,10 @@ alone while it is being fixed:
 - :func:`check_composite`: a composite activity (``activity=[col1, col2]``) gives the reference's
   labels and tables;
 - :func:`check_journey`: the journey verb (:class:`~journeymine.engines.base.JourneyPlan`) gives
-  the reference's five tables, for maps with a channel, measures, ranges, a completion column,
-  outcomes and refs and for a bare map, on a timed log and on an untimed one whose measures are
-  text (:func:`scored_events`);
+  the reference's seven figure tables, for maps with a channel, measures, ranges, a completion
+  column, outcomes, refs, stages, every kind of target and a fixed channel, and for a bare map,
+  per segment and without, on a timed log and on an untimed one whose measures are text
+  (:func:`scored_events`);
 - :func:`check_cut`: cutting into journeys (:class:`~journeymine.engines.base.CutPlan`: gaps,
   starts, ends, ``select``, a plan that keeps nothing) gives the reference's counts, events left
   out (``cut_outside``, with their reasons) and cut relation (stats, events, cases), on the
@@ -62,7 +63,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from journeymine.engines.base import CutPlan, Filter, JourneyPlan, LogStats, UnionPart, UnionPlan
+from journeymine.engines.base import (
+    CutPlan,
+    Filter,
+    JourneyPlan,
+    LogStats,
+    TargetPlan,
+    UnionPart,
+    UnionPlan,
+)
 from journeymine.errors import ArgumentError
 from journeymine.segments import Segmentation, bin_labels
 
@@ -1342,7 +1351,7 @@ _ORDERED: dict[str, Any] = {
     "channel": "channel",
 }
 #: the tables of a :class:`~journeymine.engines.base.JourneyTables`, in the order compared
-_JOURNEY_TABLES = ("touchpoints", "channels", "cases", "transitions", "checks")
+_JOURNEY_TABLES = ("touchpoints", "stages", "channels", "moments", "segments", "transitions", "checks")
 _HOUR_US = 3_600_000_000
 
 #: what :func:`check_journey` runs on :func:`typed_events`: a map of most activities ("Ad seen"
@@ -1357,8 +1366,20 @@ _TYPED_JOURNEYS = (
         complete="vip",
         outcome=("Pay", "Sign, done"),
         refs=(("Pay",), ("Visit", "Call ☎"), ()),
+        stages=(0, 0, 1, 2),
+        targets=(
+            TargetPlan(tp=0, max_events=1, to=(0, 6 * _HOUR_US / 1e6)),
+            TargetPlan(tp=1, to_next=(1, 2 * _HOUR_US / 1e6), outcome=0),
+            TargetPlan(tp=2, outcome=2),
+        ),
+        completion="complete",
+        fixed_channels=((2, "branch"),),
     ),
-    JourneyPlan(touchpoints=(("Ad seen", 0), ("Offer 'gold'", 1), ("Pay", 2))),
+    JourneyPlan(
+        touchpoints=(("Ad seen", 0), ("Offer 'gold'", 1), ("Pay", 2)),
+        stages=(0, 1, 1),
+        completion="last stage",
+    ),
 )
 #: and on :func:`scored_events` (untimed): measures and a completion flag read from text
 _SCORED_JOURNEYS = (
@@ -1370,22 +1391,27 @@ _SCORED_JOURNEYS = (
         complete="done",
         outcome=("pay",),
         refs=(("cart", "pay"), ()),
+        stages=(0, 0, 1, 2),
+        targets=(TargetPlan(tp=1, max_events=2, outcome=0), TargetPlan(tp=3, outcome=1)),
     ),
 )
 
 
 def check_journey(engine: Engine, reference: Engine, *, seed: int = 0) -> None:
-    """``engine.journey(rel, plan)`` gives the reference's five tables (``touchpoints``,
-    ``channels``, ``cases``, ``transitions``, ``checks``) for each plan:
+    """``engine.journey(rel, plan, by=...)`` gives the reference's seven tables (``touchpoints``,
+    ``stages``, ``channels``, ``moments``, ``segments``, ``transitions``, ``checks``) for each
+    plan, without a segmentation and by the case attribute ``tier`` (which has missing values
+    in :func:`typed_events`):
 
     - on :func:`typed_events` (timed, invalid rows set aside): a map of most activities (one
-      left off it, two on one touchpoint) with ``channel``, the measures ``sentiment`` (a float
-      column with missing values), ``nps`` (an integer one) and ``csat`` (a boolean one, no
-      number), ranges, ``complete`` (a boolean column), outcomes and refs (one of them
-      empty); then a map alone, without channel, measures, outcomes or refs;
+      left off it, two on one touchpoint) in three stages with ``channel``, the measures
+      ``sentiment`` (a float column with missing values), ``nps`` (an integer one) and ``csat``
+      (a boolean one, no number), ranges, ``complete`` (a boolean column, the completion
+      rule), outcomes, refs (one of them empty), every kind of target and a fixed channel;
+      then a map alone in two stages, completed by reaching the last;
     - on :func:`scored_events` (ordered by ``step``, untimed): ``sentiment`` and ``nps`` read
       from text (numbers with spaces, NaN, blanks, text that is no number), a completion flag
-      read from text, a channel with missing values, refs.
+      read from text, a channel with missing values, refs and targets on them.
 
     Examples
     --------
@@ -1400,18 +1426,19 @@ def check_journey(engine: Engine, reference: Engine, *, seed: int = 0) -> None:
     for frame, what, kw, plans in logs:
         got = _read(fail, engine, frame, what, on_invalid="quarantine", **kw)
         want = _read(fail, reference, frame, what, on_invalid="quarantine", **kw)
-        for plan in plans:
-            a = _journey_tables(fail, engine, got._relation, plan, what)
-            _same(fail, a, _journey_tables(fail, reference, want._relation, plan, what), what)
+        for by in (None, Segmentation(name="tier", column="tier")):
+            for plan in plans:
+                a = _journey_tables(fail, engine, got._relation, plan, by, what)
+                _same(fail, a, _journey_tables(fail, reference, want._relation, plan, by, what), what)
 
 
 def _journey_tables(
-    fail: _Fail, engine: Engine, rel: Relation, plan: JourneyPlan, what: str
+    fail: _Fail, engine: Engine, rel: Relation, plan: JourneyPlan, by: Segmentation | None, what: str
 ) -> dict[str, object]:
-    """``journey(plan)``'s tables, keyed ``journey(JourneyPlan(...)).touchpoints``."""
-    call = f"journey({_step_text(plan)})"
+    """``journey(plan, by=by)``'s tables, keyed ``journey(JourneyPlan(...), by=...).touchpoints``."""
+    call = f"journey({_step_text(plan)}, by={by!r})"
     try:
-        tables = engine.journey(rel, plan)
+        tables = engine.journey(rel, plan, by=by)
     except Exception as exc:
         fail(f"{call} on {what} raised {type(exc).__name__}: {exc}")
     return {f"{call}.{name}": getattr(tables, name, None) for name in _JOURNEY_TABLES}
