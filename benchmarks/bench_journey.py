@@ -8,6 +8,7 @@ Usage::
 
     python benchmarks/bench_journey.py --events 100000 1000000 --out /tmp/bench
     python benchmarks/bench_journey.py --goal --events 1000000 4000000 --out /tmp/bench
+    python benchmarks/bench_journey.py --events 100000000 --repeat 1 --memory-limit 4GB --tasks map
 
 ``--goal`` checks issue 12's goal: on the log with composite activities (activity + channel),
 ``journeymine journey`` with a five-stage, thirty-touchpoint map by region against
@@ -105,11 +106,13 @@ stages:
 
 GOAL_CHILD = r"""
 import contextlib, io, json, sys, time
-path, spec, task = sys.argv[1:4]
+path, spec, task, limit = sys.argv[1:5]
 started = time.perf_counter()
 from journeymine.cli import main
 common = [path, "--case", "case_id", "--activity", "activity+channel", "--timestamp", "timestamp",
           "--by", "region", "--format", "json", "--quiet"]
+if limit:
+    common += ["--engine-setting", f"memory_limit={limit}"]
 out = io.StringIO()
 with contextlib.redirect_stdout(out):
     code = main(["mine", *common, "--top", "100"] if task == "mine" else ["journey", *common, "--map", spec])
@@ -121,10 +124,13 @@ print(json.dumps({"seconds": elapsed, "peak_bytes": peak, "result": {"exit": cod
 
 CHILD = r"""
 import json, sys, time
-path, spec, task = sys.argv[1:4]
+path, spec, task, limit = sys.argv[1:5]
 import journeymine as jm
+from journeymine.engines.duckdb import DuckDBEngine
 started = time.perf_counter()
-log = jm.read_events(path, case="case_id", activity="activity", timestamp="timestamp", channel="channel")
+engine = DuckDBEngine(memory_limit=limit) if limit else "duckdb"
+log = jm.read_events(path, case="case_id", activity="activity", timestamp="timestamp", channel="channel",
+                     engine=engine)
 if task == "map":
     result = jm.journey_map(log, spec, by="region")
     answer = {"rows": len(result.touchpoints), "customers": int(result.segments["customers"].sum())}
@@ -144,6 +150,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / "data")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--goal", action="store_true", help="journey against mine --top 100 (issue 12)")
+    parser.add_argument("--memory-limit", default="", help="DuckDB's memory_limit, such as 4GB")
+    parser.add_argument("--tasks", nargs="+", help="some of the tasks only (map, cut; mine, journey)")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     from generate import write
@@ -154,13 +162,14 @@ def main() -> None:
     child, tasks = (GOAL_CHILD, ("mine", "journey")) if args.goal else (CHILD, ("map", "cut"))
     print("| events | task | seconds (median) | peak MB | result |")
     print("| --- | --- | --- | --- | --- |")
+    tasks = tuple(t for t in tasks if not args.tasks or t in args.tasks)
     for n in args.events:
         path = write(n, args.out, csv=False)["parquet"]
         for task in tasks:
             runs = []
             for _ in range(args.repeat):
                 proc = subprocess.run(
-                    [sys.executable, "-c", child, str(path), str(spec), task],
+                    [sys.executable, "-c", child, str(path), str(spec), task, args.memory_limit],
                     capture_output=True,
                     text=True,
                     check=True,

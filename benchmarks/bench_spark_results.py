@@ -16,6 +16,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import subprocess
 import sys
@@ -133,10 +134,10 @@ def _table_sizes(log, spec: str, by: str | None) -> dict[str, int]:
     engine = log.engine
     original = engine.journey
 
-    def spy(rel, plan):
-        tables: JourneyTables = original(rel, plan)
-        for field in ("touchpoints", "channels", "cases", "transitions", "checks"):
-            seen[field] = getattr(tables, field).nbytes
+    def spy(rel, plan, *, by=None):
+        tables: JourneyTables = original(rel, plan, by=by)
+        for field in dataclasses.fields(JourneyTables):
+            seen[field.name] = getattr(tables, field.name).nbytes
         return tables
 
     engine.journey = spy

@@ -277,8 +277,9 @@ class JourneyTables:
     touchpoints : pyarrow.Table
         Per segment and touchpoint reached: ``segment, tp, customers, events, time_spent_s``
         (the median over customers), ``target_customers`` (judged), ``target_met``,
-        ``sentiment_customers`` (who expressed any), ``sentiment_mean, sentiment_var`` (mean
-        and sample variance over those customers of their mean), ``continued`` (had a later
+        ``sentiment_customers`` (who expressed any), ``sentiment_sum, sentiment_sumsq`` (the
+        sum over those customers of their mean sentiment and of its square, added up exactly
+        as decimals: the same whatever order the engine adds in), ``continued`` (had a later
         event on the map), ``left`` (did not, and did not complete), ``ended_complete`` (did
         not, and completed). Ordered by segment (nulls last), tp.
     stages : pyarrow.Table
@@ -286,14 +287,14 @@ class JourneyTables:
         touchpoints of the stage, the target met when every judged target of the stage is.
     channels : pyarrow.Table
         Per segment, touchpoint and channel: ``segment, tp, channel, customers, events,
-        time_spent_s, sentiment_customers, sentiment_mean, sentiment_var``, then
+        time_spent_s, sentiment_customers, sentiment_sum, sentiment_sumsq``, then
         ``target_customers, target_met`` of the customers whose first event there was in the
         channel. Empty without ``plan.channel`` and ``plan.fixed_channels``; without
         ``plan.channel`` every event not fixed is in ``"(none)"``. Ordered by segment, tp,
         channel.
     moments : pyarrow.Table
         Per touchpoint and completion: ``tp, completed, customers, sentiment_customers,
-        sentiment_mean, sentiment_var, judged, misses`` (the target as the moments of truth
+        sentiment_sum, sentiment_sumsq, judged, misses`` (the target as the moments of truth
         judge it: see :class:`TargetPlan`). Over all segments. Ordered by tp, completed.
     segments : pyarrow.Table
         Per segment: ``segment, customers, completed``, then per score (``nps``, ``csat``;
