@@ -741,14 +741,6 @@ def test_to_dict_is_json_with_the_promised_fields(demo_result):
         assert r["share"] == pytest.approx(r["customers"] / segment_size[r["segment"]])
 
 
-@pytest.mark.spark
-def test_the_same_figures_on_the_spark_engine(spark, demo_frame, demo_result):
-    log = jm.read_events(demo_frame, **jm.datasets.DEMO_COLUMNS, engine=spark)
-    result = jm.journey_map(log, jm.datasets.load_demo_map(), by="segment")
-    for name in ("segments", "stages", "touchpoints", "channels", "moments_of_truth"):
-        pd.testing.assert_frame_equal(getattr(result, name), getattr(demo_result, name), obj=name)
-
-
 def test_a_spec_from_a_file_and_the_cli_agree(tmp_path, capsys, demo_result):
     from journeymine.cli import main
 
