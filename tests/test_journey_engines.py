@@ -18,6 +18,7 @@ import pytest
 import journeymine as jm
 from journeymine.engines.base import JourneyPlan, TargetPlan
 from journeymine.engines.plans import journey_sql, kind_of, to_dialect
+from journeymine.journeymap.result import FRAMES
 
 pytestmark = pytest.mark.spark
 
@@ -38,16 +39,6 @@ VARIANT_MAP = (
     )
 )
 TABLES = ("touchpoints", "stages", "channels", "moments", "segments", "transitions", "checks")
-FRAMES = (
-    "segments",
-    "stages",
-    "touchpoints",
-    "channels",
-    "unmapped",
-    "unreached",
-    "off_map_transitions",
-    "moments_of_truth",
-)
 
 
 @pytest.fixture(scope="module")

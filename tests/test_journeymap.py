@@ -818,3 +818,12 @@ def test_the_cli_table_and_journey_cutting(tmp_path, capsys):
     # journeys end at the contract: the payout after it is outside every journey, so unreached
     unreached = text.split("On the map, reached by nobody")[1]
     assert "Mortgage paid out" in unreached and "Survey answered" not in text
+
+
+def test_a_plan_with_an_unknown_completion_rule_is_refused_not_read_as_another():
+    from journeymine.engines.base import JourneyPlan
+    from journeymine.engines.plans import journey_sql
+
+    plan = JourneyPlan(touchpoints=(("Visit", 0),), completion="reached the end")
+    with pytest.raises(ValueError, match=r"completion is 'reached the end'; use one of 'outcome', 'complete'"):
+        journey_sql(plan, order=["t", "r"], kinds={})

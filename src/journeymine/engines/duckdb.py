@@ -1324,11 +1324,10 @@ class DuckDBEngine:
         )
         with_source = f"WITH {src_name} AS {source} "
         checks = self._arrow(with_source + sql.checks)
-        made = [events]
         views: list[str] = []
         try:
             self._sql(f"CREATE TEMP TABLE {events} AS {with_source}{sql.events}")
-            made += self._per_case(plan, order, kinds, events, segments, tables, views)
+            self._per_case(plan, order, kinds, events, segments, tables, views)
             out = JourneyTables(
                 touchpoints=self._arrow(sql.tp_figures),
                 stages=self._arrow(sql.stage_figures),
@@ -1341,7 +1340,7 @@ class DuckDBEngine:
         finally:
             for view in views:
                 self._sql(f"DROP VIEW IF EXISTS {view}")
-            for table in reversed(made):
+            for table in (*reversed(tables), events):  # those made; IF EXISTS: a failure midway
                 self._sql(f"DROP TABLE IF EXISTS {table}")
         return out
 
@@ -1354,11 +1353,11 @@ class DuckDBEngine:
         segments: str | None,
         tables: tuple[str, ...],
         views: list[str],
-    ) -> list[str]:
-        """The per-customer tables (cases, customer x touchpoint, customer x touchpoint x
-        channel), a range of cases at a time when the events are many: the group-by over every
-        case at once was the peak memory of a journey map (4M events: +1.4 GB). Returns the
-        tables made."""
+    ) -> None:
+        """Make the per-customer tables ``tables`` (cases, customer x touchpoint, customer x
+        touchpoint x channel), a range of cases at a time when the events are many: the
+        group-by over every case at once was the peak memory of a journey map (4M events: +1.4
+        GB). The views of the ranges are added to ``views``."""
         (rows,) = self._rows(f"SELECT count(*) FROM {events}")[0]
         k = min(16, -(-int(rows) // JOURNEY_BATCH))
         bounds: list[Any] = []
@@ -1398,7 +1397,6 @@ class DuckDBEngine:
                     self._sql(f"CREATE TEMP TABLE {table} AS {query}")
                 else:
                     self._sql(f"INSERT INTO {table} {query}")
-        return list(tables)
 
     # -- journeys -----------------------------------------------------------------------------
 

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from journeymine.engines.base import JOURNEY_COMPLETION
+
 if TYPE_CHECKING:
     from journeymine.engines.base import CutPlan, JourneyPlan
 
@@ -336,7 +338,12 @@ def journey_sql(
     scores = [key for key in measures if key != "sentiment"]
     for key in scores:
         case_cols.append(f"arg_max(m_{key}, p) FILTER (WHERE m_{key} IS NOT NULL) AS {key}")
-    done = {"outcome": "k.outcome", "complete": "coalesce(k.complete, false)"}.get(plan.completion, "k.rl")
+    done = {"outcome": "k.outcome", "complete": "coalesce(k.complete, false)", "last stage": "k.rl"}.get(
+        plan.completion
+    )
+    if done is None:
+        rules = ", ".join(map(repr, JOURNEY_COMPLETION))
+        raise ValueError(f"JourneyPlan.completion is {plan.completion!r}; use one of {rules}")
     seg_join = f" LEFT JOIN {segments} s ON s.c = k.c" if segments else ""
     seg_col = "s.segment" if segments else "CAST(NULL AS VARCHAR) AS segment"
     cases = (

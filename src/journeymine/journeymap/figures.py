@@ -161,8 +161,8 @@ the log (did you mean 'Mortgage paid out'?); correct the name, or pass unmatched
     wanted, completion_rule = _columns(log, spec, channel)
     known = _check_names(log, spec, unmatched)
     names = [t.name for t in spec.touchpoints]
-    stage_of = np.array([_stage_index(spec, n) for n in names], dtype=np.int64)
     plan = _plan(log, spec, wanted, known)
+    stage_of = np.array(plan.stages, dtype=np.int64)
     journey = getattr(log.engine, "journey", None)
     if journey is None:
         raise EngineError(
@@ -174,7 +174,7 @@ the log (did you mean 'Mortgage paid out'?); correct the name, or pass unmatched
     _check_measures(tables.checks, wanted, spec)
 
     # -- segments, in the documented order ------------------------------------------------------
-    segments = _segment_table(tables.segments, by)
+    segments = _by_segment(tables.segments, by)
     seg_order = _segment_order(segments["segment"].tolist(), seg)
     seg_customers = (
         segments.groupby("segment", sort=False)["customers"].sum().reindex(seg_order, fill_value=0)
@@ -285,14 +285,6 @@ def _by_segment(table: pa.Table, by: str | None) -> pd.DataFrame:
     frame.insert(
         0, "segment", pd.Series(_segment_values(table.column("segment").to_pylist(), by), dtype=object)
     )
-    return frame
-
-
-def _segment_table(table: pa.Table, by: str | None) -> pd.DataFrame:
-    """``JourneyTables.segments`` with labels; without a segmentation one row."""
-    frame = _by_segment(table, by)
-    if by is None and len(frame) > 1:  # pragma: no cover - an engine gives one null segment
-        frame = frame.groupby("segment", as_index=False, sort=False).sum()
     return frame
 
 

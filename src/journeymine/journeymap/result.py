@@ -14,7 +14,19 @@ if TYPE_CHECKING:
 
     from journeymine.journeymap.spec import JourneyMap
 
-__all__ = ["JourneyMapResult"]
+__all__ = ["FRAMES", "JourneyMapResult"]
+
+#: the tables of a :class:`JourneyMapResult`, in the order ``to_dict`` gives them
+FRAMES = (
+    "segments",
+    "stages",
+    "touchpoints",
+    "channels",
+    "unmapped",
+    "unreached",
+    "off_map_transitions",
+    "moments_of_truth",
+)
 
 
 @dataclass
@@ -70,15 +82,6 @@ class JourneyMapResult:
         from journeymine.journeymap.figures import _records
 
         out: dict[str, Any] = {"journey": self.spec.journey, **self.summary}
-        for name in (
-            "segments",
-            "stages",
-            "touchpoints",
-            "channels",
-            "unmapped",
-            "unreached",
-            "off_map_transitions",
-            "moments_of_truth",
-        ):
+        for name in FRAMES:
             out[name] = _records(getattr(self, name))
         return out
